@@ -1,0 +1,3 @@
+//! Tern's rules, free of I/O: what a message costs, who may receive MMS, which media may be sent.
+
+pub mod text;
