@@ -179,7 +179,7 @@ fn size_problems(scan: &Scan, limits: &MediaLimits) -> Vec<Problem> {
             code: "too_many_frames",
             message: format!("the animation has {} frames; at most {} are allowed", scan.frames, limits.max_frames),
         });
-    } else if pixels * u64::from(scan.frames) > limits.max_total_pixels {
+    } else if scan.frames > 1 && pixels * u64::from(scan.frames) > limits.max_total_pixels {
         problems.push(Problem {
             code: "animation_too_large",
             message: format!(
