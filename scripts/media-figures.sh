@@ -35,7 +35,7 @@ printf '%-20s %10s %6s %10s %12s\n' file bytes ok seconds peak_rss_kb
 for f in largest-bytes.jpg largest-pixels.jpg bomb.png bomb.gif; do
   for run in 1 2 3; do
     /usr/bin/time -f '%e %M' -o "$dir/time" "$tern" media check "$dir/$f" > "$dir/out.json" || true
-    read -r secs rss < "$dir/time"
+    read -r secs rss < <(tail -n 1 "$dir/time")
     ok=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ok'])" "$dir/out.json")
     printf '%-20s %10s %6s %10s %12s\n' "$f" "$(stat -c %s "$dir/$f")" "$ok" "$secs" "$rss"
   done
