@@ -29,7 +29,9 @@ pub enum PhoneError {
     Empty,
     #[error("not a phone number: too few digits")]
     NotANumber,
-    #[error("number has no country code: write it as +<country code><number>, or give a default region")]
+    #[error(
+        "number has no country code: write it as +<country code><number>, or give a default region"
+    )]
     MissingRegion,
     #[error("unknown country calling code")]
     UnknownCountryCode,
@@ -38,7 +40,10 @@ pub enum PhoneError {
     #[error("too long to be a phone number")]
     TooLong,
     #[error("{e164} is not a valid phone number{}", in_region(*.region))]
-    Invalid { e164: String, region: Option<Region> },
+    Invalid {
+        e164: String,
+        region: Option<Region>,
+    },
 }
 
 /// Why a region code was refused.
@@ -52,21 +57,25 @@ impl PhoneNumber {
         if input.trim().is_empty() {
             return Err(PhoneError::Empty);
         }
-        let number = phonenumber::parse(default_region.map(|r| r.id), input).map_err(|e| match e {
-            ParseError::InvalidCountryCode
-                if default_region.is_none() && !input.trim_start().starts_with('+') =>
-            {
-                PhoneError::MissingRegion
-            }
-            ParseError::InvalidCountryCode => PhoneError::UnknownCountryCode,
-            ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
-            ParseError::TooLong => PhoneError::TooLong,
-            _ => PhoneError::NotANumber,
-        })?;
+        let number =
+            phonenumber::parse(default_region.map(|r| r.id), input).map_err(|e| match e {
+                ParseError::InvalidCountryCode
+                    if default_region.is_none() && !input.trim_start().starts_with('+') =>
+                {
+                    PhoneError::MissingRegion
+                }
+                ParseError::InvalidCountryCode => PhoneError::UnknownCountryCode,
+                ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
+                ParseError::TooLong => PhoneError::TooLong,
+                _ => PhoneError::NotANumber,
+            })?;
         let e164 = number.format().mode(Mode::E164).to_string();
         let country = number.country().id().and_then(Region::from_id);
         if !number.is_valid() {
-            return Err(PhoneError::Invalid { e164, region: country });
+            return Err(PhoneError::Invalid {
+                e164,
+                region: country,
+            });
         }
         Ok(Self { e164, country })
     }
@@ -83,7 +92,8 @@ impl PhoneNumber {
 
     /// Whether MMS may be sent to this number: Australia, Canada and the USA only.
     pub fn mms_supported(&self) -> bool {
-        self.country.is_some_and(|r| MMS_COUNTRIES.contains(&r.code()))
+        self.country
+            .is_some_and(|r| MMS_COUNTRIES.contains(&r.code()))
     }
 }
 
@@ -114,7 +124,11 @@ impl FromStr for Region {
         if upper.len() != 2 {
             return Err(RegionError(s.to_owned()));
         }
-        upper.parse::<Id>().ok().and_then(Region::from_id).ok_or_else(|| RegionError(s.to_owned()))
+        upper
+            .parse::<Id>()
+            .ok()
+            .and_then(Region::from_id)
+            .ok_or_else(|| RegionError(s.to_owned()))
     }
 }
 
@@ -176,9 +190,15 @@ mod tests {
     #[test]
     fn numbers_normalise_to_e164_with_their_country() {
         let n = parse("(415) 555-2671", Some("us")).unwrap();
-        assert_eq!((n.e164(), n.region().unwrap().code()), ("+14155552671", "US"));
+        assert_eq!(
+            (n.e164(), n.region().unwrap().code()),
+            ("+14155552671", "US")
+        );
         let n = parse("+44 20 7946 0958", None).unwrap();
-        assert_eq!((n.e164(), n.region().unwrap().code()), ("+442079460958", "GB"));
+        assert_eq!(
+            (n.e164(), n.region().unwrap().code()),
+            ("+442079460958", "GB")
+        );
         let n = parse("0412 345 678", Some("AU")).unwrap();
         assert_eq!(n.e164(), "+61412345678");
     }
@@ -198,7 +218,10 @@ mod tests {
     fn bad_numbers_say_why() {
         assert_eq!(parse("  ", None), Err(PhoneError::Empty));
         assert_eq!(parse("4155552671", None), Err(PhoneError::MissingRegion));
-        assert!(matches!(parse("+1 555 555 5555", None), Err(PhoneError::Invalid { .. })));
+        assert!(matches!(
+            parse("+1 555 555 5555", None),
+            Err(PhoneError::Invalid { .. })
+        ));
         assert_eq!(parse("hello", None), Err(PhoneError::NotANumber));
         assert!("XX".parse::<Region>().is_err());
         assert!("USA".parse::<Region>().is_err());

@@ -13,11 +13,72 @@ use tern_domain::text::{Channel, Encoding, SegmentCap, inspect};
 
 /// Pieces a marketer's text is made of, including every kind of multi-unit grapheme.
 const PIECES: &[&str] = &[
-    "a", "Z", "7", " ", "\n", "\r\n", "\r", "@", "£", "é", "Ä", "ß", "Δ", "€", "^", "{", "}", "[",
-    "]", "~", "|", "\\", "\u{c}", "ç", "á", "ş", "ж", "中", "’", "“", "…", "\u{a0}", "`", "😀",
-    "🎉", "👍🏽", "🇺🇸", "👨‍👩‍👧", "e\u{301}", "1️⃣", "❤️", "👩‍❤️‍👨", "ai", "ok ", "\t", "🫱🏻‍🫲🏿", "🧑‍🧑‍🧒", "क्ष", "ก่", "각", "🏳️‍🌈",
-    "\u{301}", "\u{200d}", "\u{1f3fd}", "\u{1f1fa}", "\u{600}", "\u{1100}", "\u{1161}", "\u{11a8}",
-    "\u{ac00}", "\u{903}", "\u{fe0f}", "\u{2764}", "\u{1f466}", "\u{1f385}", "\u{7}",
+    "a",
+    "Z",
+    "7",
+    " ",
+    "\n",
+    "\r\n",
+    "\r",
+    "@",
+    "£",
+    "é",
+    "Ä",
+    "ß",
+    "Δ",
+    "€",
+    "^",
+    "{",
+    "}",
+    "[",
+    "]",
+    "~",
+    "|",
+    "\\",
+    "\u{c}",
+    "ç",
+    "á",
+    "ş",
+    "ж",
+    "中",
+    "’",
+    "“",
+    "…",
+    "\u{a0}",
+    "`",
+    "😀",
+    "🎉",
+    "👍🏽",
+    "🇺🇸",
+    "👨‍👩‍👧",
+    "e\u{301}",
+    "1️⃣",
+    "❤️",
+    "👩‍❤️‍👨",
+    "ai",
+    "ok ",
+    "\t",
+    "🫱🏻‍🫲🏿",
+    "🧑‍🧑‍🧒",
+    "क्ष",
+    "ก่",
+    "각",
+    "🏳️‍🌈",
+    "\u{301}",
+    "\u{200d}",
+    "\u{1f3fd}",
+    "\u{1f1fa}",
+    "\u{600}",
+    "\u{1100}",
+    "\u{1161}",
+    "\u{11a8}",
+    "\u{ac00}",
+    "\u{903}",
+    "\u{fe0f}",
+    "\u{2764}",
+    "\u{1f466}",
+    "\u{1f385}",
+    "\u{7}",
 ];
 
 #[test]
@@ -36,18 +97,37 @@ fn encoding_segments_and_non_gsm_characters_equal_twilios_calculator() {
             Encoding::Gsm7 => "GSM-7",
             Encoding::Ucs2 => "UCS-2",
         };
-        let non_gsm: Vec<&str> = ours.ucs2_characters.iter().map(|c| c.character.as_str()).collect();
-        let theirs: Vec<&str> =
-            verdict["non_gsm"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let non_gsm: Vec<&str> = ours
+            .ucs2_characters
+            .iter()
+            .map(|c| c.character.as_str())
+            .collect();
+        let theirs: Vec<&str> = verdict["non_gsm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         if verdict["encoding"] != encoding
             || verdict["segments"] != u64::from(ours.segments.unwrap())
             || non_gsm != theirs
         {
-            mismatches.push(format!("{text:?}: ours {encoding}/{:?}, theirs {verdict}", ours.segments));
+            mismatches.push(format!(
+                "{text:?}: ours {encoding}/{:?}, theirs {verdict}",
+                ours.segments
+            ));
         }
     }
-    let shown: Vec<String> = mismatches.iter().take(5).map(|m| m.chars().take(300).collect()).collect();
-    assert!(mismatches.is_empty(), "{} mismatches, first: {shown:#?}", mismatches.len());
+    let shown: Vec<String> = mismatches
+        .iter()
+        .take(5)
+        .map(|m| m.chars().take(300).collect())
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches, first: {shown:#?}",
+        mismatches.len()
+    );
 }
 
 /// Texts around every segment boundary: mostly one piece repeated with another sprinkled in,
@@ -79,7 +159,10 @@ fn run_oracle(script: &str, texts: &[String]) -> Vec<Value> {
         .spawn()
         .expect("start node with the segment oracle");
     let mut input = child.stdin.take().unwrap();
-    let lines: String = texts.iter().map(|t| serde_json::to_string(t).unwrap() + "\n").collect();
+    let lines: String = texts
+        .iter()
+        .map(|t| serde_json::to_string(t).unwrap() + "\n")
+        .collect();
     let writer = std::thread::spawn(move || input.write_all(lines.as_bytes()).unwrap());
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();

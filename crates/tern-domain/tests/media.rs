@@ -32,7 +32,9 @@ fn noise(width: u32, height: u32, seed: u32) -> RgbaImage {
 fn encode(image: &RgbaImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     match format {
-        ImageFormat::Jpeg => image::DynamicImage::ImageRgba8(image.clone()).to_rgb8().write_to(&mut out, format),
+        ImageFormat::Jpeg => image::DynamicImage::ImageRgba8(image.clone())
+            .to_rgb8()
+            .write_to(&mut out, format),
         _ => image.write_to(&mut out, format),
     }
     .expect("encode test image");
@@ -60,7 +62,12 @@ fn animated_gif(frames: u32) -> Vec<u8> {
     {
         let mut encoder = GifEncoder::new(&mut out);
         for i in 0..frames {
-            let frame = Frame::from_parts(noise(40, 30, i + 1), 0, 0, Delay::from_numer_denom_ms(100, 1));
+            let frame = Frame::from_parts(
+                noise(40, 30, i + 1),
+                0,
+                0,
+                Delay::from_numer_denom_ms(100, 1),
+            );
             encoder.encode_frame(frame).unwrap();
         }
     }
@@ -88,7 +95,15 @@ fn exif_with_gps() -> Vec<u8> {
 fn valid_jpeg_png_and_animated_gif_are_accepted() {
     let jpeg = check("photo.jpg", &encode(&noise(64, 48, 1), ImageFormat::Jpeg));
     assert!(jpeg.ok, "{:?}", jpeg.errors);
-    assert_eq!((jpeg.format, jpeg.mime, jpeg.width, jpeg.height), (Some(MediaFormat::Jpeg), Some("image/jpeg"), Some(64), Some(48)));
+    assert_eq!(
+        (jpeg.format, jpeg.mime, jpeg.width, jpeg.height),
+        (
+            Some(MediaFormat::Jpeg),
+            Some("image/jpeg"),
+            Some(64),
+            Some(48)
+        )
+    );
 
     let png = check("logo.png", &encode(&noise(20, 10, 2), ImageFormat::Png));
     assert!(png.ok && png.warnings.is_empty(), "{png:?}");
@@ -96,7 +111,10 @@ fn valid_jpeg_png_and_animated_gif_are_accepted() {
 
     let gif = check("dance.gif", &animated_gif(3));
     assert!(gif.ok, "{:?}", gif.errors);
-    assert_eq!((gif.format, gif.frames, gif.width), (Some(MediaFormat::Gif), Some(3), Some(40)));
+    assert_eq!(
+        (gif.format, gif.frames, gif.width),
+        (Some(MediaFormat::Gif), Some(3), Some(40))
+    );
 }
 
 #[test]
@@ -105,7 +123,11 @@ fn a_truncated_jpeg_is_refused_as_damaged() {
     let report = check("cut.jpg", &jpeg[..jpeg.len() * 2 / 3]);
     assert!(!report.ok);
     assert_eq!(codes(&report.errors), ["corrupt"]);
-    assert!(report.errors[0].message.contains("truncated"), "{}", report.errors[0].message);
+    assert!(
+        report.errors[0].message.contains("truncated"),
+        "{}",
+        report.errors[0].message
+    );
 }
 
 #[test]
@@ -115,7 +137,11 @@ fn a_png_with_a_bad_crc_is_refused_naming_the_chunk() {
     png[idat + 6] ^= 0xFF;
     let report = check("bad.png", &png);
     assert_eq!(codes(&report.errors), ["corrupt"]);
-    assert!(report.errors[0].message.contains("IDAT chunk"), "{}", report.errors[0].message);
+    assert!(
+        report.errors[0].message.contains("IDAT chunk"),
+        "{}",
+        report.errors[0].message
+    );
 }
 
 #[test]
@@ -138,8 +164,15 @@ fn a_small_png_claiming_gigapixels_is_refused_at_once() {
     let started = std::time::Instant::now();
     let report = check("bomb.png", &png);
     assert_eq!(codes(&report.errors), ["dimensions_too_large"]);
-    assert!(report.errors[0].message.contains("40000 × 40000"), "{}", report.errors[0].message);
-    assert!(started.elapsed().as_secs() < 5, "refused from the header, without decoding");
+    assert!(
+        report.errors[0].message.contains("40000 × 40000"),
+        "{}",
+        report.errors[0].message
+    );
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "refused from the header, without decoding"
+    );
 }
 
 #[test]
@@ -153,7 +186,10 @@ fn gps_exif_is_removed_and_orientation_kept() {
     let cleaned = report.cleaned.unwrap();
     assert_eq!(report.clean_bytes, Some(cleaned.len() as u64));
     assert!(report.clean_bytes < Some(report.bytes));
-    assert!(!cleaned.windows(2).any(|w| w == [0x25, 0x88]), "no GPS pointer left");
+    assert!(
+        !cleaned.windows(2).any(|w| w == [0x25, 0x88]),
+        "no GPS pointer left"
+    );
     let mut decoder = JpegDecoder::new(Cursor::new(&cleaned)).unwrap();
     assert_eq!(decoder.orientation().unwrap(), Orientation::Rotate90);
 }
@@ -162,7 +198,13 @@ fn gps_exif_is_removed_and_orientation_kept() {
 fn png_text_chunks_are_removed_and_the_cleaned_size_is_judged() {
     let png = encode(&noise(16, 16, 7), ImageFormat::Png);
     // 700 KB of text as uploaded, a few hundred bytes as sent.
-    let padded = with_png_chunk(&png, &png_chunk(b"tEXt", &[b"Comment\0".as_slice(), &vec![b'x'; 700_000]].concat()));
+    let padded = with_png_chunk(
+        &png,
+        &png_chunk(
+            b"tEXt",
+            &[b"Comment\0".as_slice(), &vec![b'x'; 700_000]].concat(),
+        ),
+    );
     let report = check("padded.png", &padded);
     assert!(report.ok, "{:?}", report.errors);
     assert_eq!(report.bytes, padded.len() as u64);
@@ -174,20 +216,35 @@ fn a_png_named_jpg_is_accepted_with_a_warning() {
     let report = check("banner.jpg", &encode(&noise(8, 8, 8), ImageFormat::Png));
     assert!(report.ok);
     assert_eq!(codes(&report.warnings), ["extension_mismatch"]);
-    assert_eq!(report.warnings[0].message, "the file is named .jpg but is PNG; it will be sent as image/png");
+    assert_eq!(
+        report.warnings[0].message,
+        "the file is named .jpg but is PNG; it will be sent as image/png"
+    );
 }
 
 #[test]
 fn other_formats_are_refused_by_name() {
     let webp = b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0\x30\x01\0\x9d\x01\x2a\x01\0\x01\0";
     let report = check("pic.webp", webp);
-    assert_eq!(report.errors[0].message, "WebP is not supported for MMS; use JPG, PNG or GIF");
+    assert_eq!(
+        report.errors[0].message,
+        "WebP is not supported for MMS; use JPG, PNG or GIF"
+    );
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
-    assert_eq!(check("x.svg", svg).errors[0].message, "SVG is not supported for MMS; use JPG, PNG or GIF");
+    assert_eq!(
+        check("x.svg", svg).errors[0].message,
+        "SVG is not supported for MMS; use JPG, PNG or GIF"
+    );
     let html = b"<!DOCTYPE html><html><body>hi</body></html>";
-    assert_eq!(check("x.png", html).errors[0].message, "HTML is not supported for MMS; use JPG, PNG or GIF");
+    assert_eq!(
+        check("x.png", html).errors[0].message,
+        "HTML is not supported for MMS; use JPG, PNG or GIF"
+    );
     assert_eq!(codes(&check("empty.png", b"").errors), ["empty"]);
-    assert_eq!(codes(&check("notes.txt", b"hello").errors), ["unknown_format"]);
+    assert_eq!(
+        codes(&check("notes.txt", b"hello").errors),
+        ["unknown_format"]
+    );
 }
 
 #[test]
@@ -203,7 +260,10 @@ fn exactly_614400_bytes_is_accepted_and_one_more_is_not() {
     assert_eq!(fits.clean_bytes, Some(614_400));
     let over = at(614_401);
     assert_eq!(codes(&over.errors), ["too_large"]);
-    assert_eq!(over.errors[0].message, "the file is 614401 bytes; MMS allows at most 614400 bytes (600 KB)");
+    assert_eq!(
+        over.errors[0].message,
+        "the file is 614401 bytes; MMS allows at most 614400 bytes (600 KB)"
+    );
 }
 
 #[test]
@@ -215,7 +275,11 @@ fn a_large_photo_over_the_limit_is_refused() {
 
 #[test]
 fn arbitrary_bytes_never_panic() {
-    let seeds = [encode(&noise(16, 16, 11), ImageFormat::Jpeg), encode(&noise(16, 16, 12), ImageFormat::Png), animated_gif(2)];
+    let seeds = [
+        encode(&noise(16, 16, 11), ImageFormat::Jpeg),
+        encode(&noise(16, 16, 12), ImageFormat::Png),
+        animated_gif(2),
+    ];
     let mut state = 0x9E37_79B9_u32;
     for seed in &seeds {
         for _ in 0..300 {

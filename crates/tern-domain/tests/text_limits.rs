@@ -30,7 +30,10 @@ fn ucs2_fits_70_in_one_segment_then_67_per_part() {
 fn one_character_outside_gsm7_makes_the_whole_message_ucs2() {
     let text = format!("{}’", "a".repeat(69));
     let report = inspect(&text, Channel::Sms, SegmentCap::default());
-    assert_eq!((report.encoding, report.units, report.segments), (Encoding::Ucs2, 70, Some(1)));
+    assert_eq!(
+        (report.encoding, report.units, report.segments),
+        (Encoding::Ucs2, 70, Some(1))
+    );
     assert_eq!(report.ucs2_characters.len(), 1);
     assert_eq!(report.ucs2_characters[0].index, 69);
     assert_eq!(report.ucs2_characters[0].replacement, Some("'"));
@@ -40,9 +43,15 @@ fn one_character_outside_gsm7_makes_the_whole_message_ucs2() {
 fn a_euro_sign_at_position_160_takes_two_septets_and_a_second_segment() {
     let text = format!("{}€", "a".repeat(159));
     let report = inspect(&text, Channel::Sms, SegmentCap::default());
-    assert_eq!((report.encoding, report.characters, report.units), (Encoding::Gsm7, 160, 161));
+    assert_eq!(
+        (report.encoding, report.characters, report.units),
+        (Encoding::Gsm7, 160, 161)
+    );
     assert_eq!(report.segments, Some(2));
-    assert_eq!(sms(&format!("{}€", "a".repeat(158))), (Encoding::Gsm7, 160, 1));
+    assert_eq!(
+        sms(&format!("{}€", "a".repeat(158))),
+        (Encoding::Gsm7, 160, 1)
+    );
 }
 
 #[test]
@@ -80,12 +89,18 @@ fn the_segment_cap_decides_whether_an_sms_fits() {
 fn mms_allows_1530_units_in_any_alphabet() {
     for letter in ["a", "ş", "é", "ж", "中", "€"] {
         let fits = inspect(&letter.repeat(1530), Channel::Mms, SegmentCap::default());
-        assert_eq!((fits.units, fits.limit, fits.fits, fits.segments), (1530, 1530, true, None));
+        assert_eq!(
+            (fits.units, fits.limit, fits.fits, fits.segments),
+            (1530, 1530, true, None)
+        );
         let over = inspect(&letter.repeat(1531), Channel::Mms, SegmentCap::default());
         assert!(!over.fits, "{letter}");
     }
     let emoji = inspect(&"😀".repeat(765), Channel::Mms, SegmentCap::default());
-    assert_eq!((emoji.characters, emoji.units, emoji.fits), (765, 1530, true));
+    assert_eq!(
+        (emoji.characters, emoji.units, emoji.fits),
+        (765, 1530, true)
+    );
     assert!(!inspect(&"😀".repeat(766), Channel::Mms, SegmentCap::default()).fits);
 }
 
@@ -98,8 +113,26 @@ fn characters_count_what_a_reader_sees() {
 }
 
 /// Pieces that are one grapheme each on their own and next to any other piece.
-const PIECES: &[&str] =
-    &["a", " ", "\n", "@", "£", "é", "€", "{", "~", "ç", "ж", "中", "’", "😀", "👍🏽", "🇺🇸", "👨‍👩‍👧", "e\u{301}"];
+const PIECES: &[&str] = &[
+    "a",
+    " ",
+    "\n",
+    "@",
+    "£",
+    "é",
+    "€",
+    "{",
+    "~",
+    "ç",
+    "ж",
+    "中",
+    "’",
+    "😀",
+    "👍🏽",
+    "🇺🇸",
+    "👨‍👩‍👧",
+    "e\u{301}",
+];
 
 /// The brief's alphabet, written out independently of the crate's table.
 const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
@@ -108,7 +141,9 @@ const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
 /// Segments by the textbook rule: one segment if it all fits, else fill parts greedily, never
 /// splitting a piece.
 fn reference_segments(pieces: &[&str]) -> (Encoding, u32, u32) {
-    let gsm = pieces.iter().all(|p| p.chars().count() == 1 && (GSM7_BASIC.contains(*p) || GSM7_EXTENSION.contains(*p)));
+    let gsm = pieces.iter().all(|p| {
+        p.chars().count() == 1 && (GSM7_BASIC.contains(*p) || GSM7_EXTENSION.contains(*p))
+    });
     let size = |p: &str| -> u32 {
         if !gsm {
             p.encode_utf16().count() as u32
@@ -131,7 +166,11 @@ fn reference_segments(pieces: &[&str]) -> (Encoding, u32, u32) {
         }
         used += size(p);
     }
-    (if gsm { Encoding::Gsm7 } else { Encoding::Ucs2 }, total, parts)
+    (
+        if gsm { Encoding::Gsm7 } else { Encoding::Ucs2 },
+        total,
+        parts,
+    )
 }
 
 proptest! {

@@ -24,9 +24,17 @@ pub enum MediaCommand {
 
 impl MediaCommand {
     pub fn run(self) -> anyhow::Result<Verdict> {
-        let Self::Check { files, max_bytes, json: _ } = self;
-        let limits = MediaLimits { max_bytes, ..MediaLimits::default() };
-        let reports: Vec<MediaReport> = files.iter().map(|path| check_file(path, &limits)).collect();
+        let Self::Check {
+            files,
+            max_bytes,
+            json: _,
+        } = self;
+        let limits = MediaLimits {
+            max_bytes,
+            ..MediaLimits::default()
+        };
+        let reports: Vec<MediaReport> =
+            files.iter().map(|path| check_file(path, &limits)).collect();
         print_json(&reports)?;
         Ok(Verdict::all(reports.iter().map(|r| r.ok)))
     }
@@ -38,7 +46,10 @@ fn check_file(path: &PathBuf, limits: &MediaLimits) -> MediaReport {
         Ok(bytes) => check_media(&name, &bytes, limits),
         Err(error) => {
             let mut report = check_media(&name, &[], limits);
-            report.errors = vec![Problem { code: "unreadable", message: format!("cannot read the file: {error}") }];
+            report.errors = vec![Problem {
+                code: "unreadable",
+                message: format!("cannot read the file: {error}"),
+            }];
             report
         }
     }

@@ -31,11 +31,20 @@ pub enum ChannelArg {
 
 impl MessageCommand {
     pub fn run(self) -> anyhow::Result<Verdict> {
-        let Self::Inspect { channel, max_segments, json: _ } = self;
+        let Self::Inspect {
+            channel,
+            max_segments,
+            json: _,
+        } = self;
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("read the message from stdin")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("read the message from stdin")?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            anyhow::anyhow!("the message is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())
+            anyhow::anyhow!(
+                "the message is not valid UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )
         })?;
         let channel = match channel {
             ChannelArg::Sms => Channel::Sms,

@@ -16,7 +16,11 @@ pub enum Verdict {
 
 impl Verdict {
     fn all(accepted: impl IntoIterator<Item = bool>) -> Self {
-        if accepted.into_iter().all(|ok| ok) { Self::Accepted } else { Self::Rejected }
+        if accepted.into_iter().all(|ok| ok) {
+            Self::Accepted
+        } else {
+            Self::Rejected
+        }
     }
 
     /// 0 when all inputs were accepted, 1 when one was rejected.

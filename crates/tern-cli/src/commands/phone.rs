@@ -22,8 +22,15 @@ pub enum PhoneCommand {
 
 impl PhoneCommand {
     pub fn run(self) -> anyhow::Result<Verdict> {
-        let Self::Parse { numbers, region, json: _ } = self;
-        let reports: Vec<PhoneReport> = numbers.iter().map(|n| PhoneReport::new(n, region)).collect();
+        let Self::Parse {
+            numbers,
+            region,
+            json: _,
+        } = self;
+        let reports: Vec<PhoneReport> = numbers
+            .iter()
+            .map(|n| PhoneReport::new(n, region))
+            .collect();
         print_json(&reports)?;
         Ok(Verdict::all(reports.iter().map(|r| r.ok)))
     }

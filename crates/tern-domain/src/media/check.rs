@@ -108,15 +108,26 @@ pub fn check_media(name: &str, bytes: &[u8], limits: &MediaLimits) -> MediaRepor
     };
     let scan = match scanned {
         Ok(scan) => scan,
-        Err(Corrupt(why)) => return report.refuse("corrupt", format!("the {} file is damaged: {why}", format.name())),
+        Err(Corrupt(why)) => {
+            return report.refuse(
+                "corrupt",
+                format!("the {} file is damaged: {why}", format.name()),
+            );
+        }
     };
     report.width = Some(scan.width);
     report.height = Some(scan.height);
     report.frames = Some(scan.frames);
     report.clean_bytes = Some(scan.cleaned.len() as u64);
     if !scan.removed.is_empty() {
-        let message = format!("removed metadata that can identify people or places: {}", scan.removed.join(", "));
-        report.warnings.push(Problem { code: "metadata_removed", message });
+        let message = format!(
+            "removed metadata that can identify people or places: {}",
+            scan.removed.join(", ")
+        );
+        report.warnings.push(Problem {
+            code: "metadata_removed",
+            message,
+        });
     }
     let oversized = size_problems(&scan, limits);
     if !oversized.is_empty() {
@@ -177,7 +188,10 @@ fn size_problems(scan: &Scan, limits: &MediaLimits) -> Vec<Problem> {
     if scan.frames > limits.max_frames {
         problems.push(Problem {
             code: "too_many_frames",
-            message: format!("the animation has {} frames; at most {} are allowed", scan.frames, limits.max_frames),
+            message: format!(
+                "the animation has {} frames; at most {} are allowed",
+                scan.frames, limits.max_frames
+            ),
         });
     } else if scan.frames > 1 && pixels * u64::from(scan.frames) > limits.max_total_pixels {
         problems.push(Problem {

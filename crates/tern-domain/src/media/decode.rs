@@ -2,7 +2,9 @@
 
 use std::io::Cursor;
 
-use image::{AnimationDecoder, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::gif::GifDecoder};
+use image::{
+    AnimationDecoder, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::gif::GifDecoder,
+};
 
 use super::{MediaFormat, scan::Corrupt};
 
@@ -20,7 +22,11 @@ pub(super) fn verify(format: MediaFormat, bytes: &[u8], max_alloc: u64) -> Resul
             }
         }
         MediaFormat::Jpeg | MediaFormat::Png => {
-            let kind = if format == MediaFormat::Png { ImageFormat::Png } else { ImageFormat::Jpeg };
+            let kind = if format == MediaFormat::Png {
+                ImageFormat::Png
+            } else {
+                ImageFormat::Jpeg
+            };
             let mut reader = ImageReader::with_format(Cursor::new(bytes), kind);
             reader.limits(limits);
             reader.decode().map_err(failed)?;

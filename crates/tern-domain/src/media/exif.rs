@@ -22,14 +22,26 @@ pub(super) fn facts(tiff: &[u8]) -> ExifFacts {
     };
     let u16_at = |at: usize| -> Option<u16> {
         let b: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
-        Some(if big_endian { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+        Some(if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
     };
     let u32_at = |at: usize| -> Option<u32> {
         let b: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
-        Some(if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     };
-    let Some(ifd) = u32_at(4).and_then(|o| usize::try_from(o).ok()) else { return facts };
-    let Some(count) = u16_at(ifd) else { return facts };
+    let Some(ifd) = u32_at(4).and_then(|o| usize::try_from(o).ok()) else {
+        return facts;
+    };
+    let Some(count) = u16_at(ifd) else {
+        return facts;
+    };
     for i in 0..usize::from(count) {
         let entry = ifd + 2 + 12 * i;
         match u16_at(entry) {
@@ -64,7 +76,13 @@ mod tests {
     #[test]
     fn the_orientation_block_reads_back() {
         let facts = facts(&orientation_only(6));
-        assert_eq!(facts, ExifFacts { orientation: Some(6), has_gps: false });
+        assert_eq!(
+            facts,
+            ExifFacts {
+                orientation: Some(6),
+                has_gps: false
+            }
+        );
     }
 
     #[test]

@@ -54,7 +54,8 @@ pub enum Sniffed {
 pub fn sniff(bytes: &[u8]) -> Sniffed {
     use Sniffed::*;
     let starts = |magic: &[u8]| bytes.starts_with(magic);
-    let at = |offset: usize, magic: &[u8]| bytes.get(offset..).is_some_and(|b| b.starts_with(magic));
+    let at =
+        |offset: usize, magic: &[u8]| bytes.get(offset..).is_some_and(|b| b.starts_with(magic));
     if starts(&[0xFF, 0xD8, 0xFF]) {
         return Supported(MediaFormat::Jpeg);
     }
@@ -71,7 +72,9 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         let brand = bytes.get(8..12).unwrap_or_default();
         return match brand {
             b"avif" | b"avis" => Unsupported("AVIF"),
-            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"mif1" | b"msf1" => Unsupported("HEIC"),
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"mif1" | b"msf1" => {
+                Unsupported("HEIC")
+            }
             b"qt  " => Unsupported("QuickTime video"),
             _ => Unsupported("MP4 video"),
         };
@@ -96,7 +99,8 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 /// SVG and HTML are text: look at the first tag.
 fn markup(bytes: &[u8]) -> Option<&'static str> {
     let head = &bytes[..bytes.len().min(1024)];
-    let text = String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)).to_ascii_lowercase();
+    let text = String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head))
+        .to_ascii_lowercase();
     let text = text.trim_start();
     if !text.starts_with('<') {
         return None;
@@ -116,11 +120,20 @@ mod tests {
 
     #[test]
     fn formats_are_known_by_their_bytes() {
-        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), Sniffed::Supported(MediaFormat::Jpeg));
+        assert_eq!(
+            sniff(b"\xFF\xD8\xFF\xE0"),
+            Sniffed::Supported(MediaFormat::Jpeg)
+        );
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Sniffed::Unsupported("WebP"));
         assert_eq!(sniff(b"\0\0\0\x18ftypheic"), Sniffed::Unsupported("HEIC"));
-        assert_eq!(sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"\">"), Sniffed::Unsupported("SVG"));
-        assert_eq!(sniff(b"  <!DOCTYPE html><html>"), Sniffed::Unsupported("HTML"));
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"\">"),
+            Sniffed::Unsupported("SVG")
+        );
+        assert_eq!(
+            sniff(b"  <!DOCTYPE html><html>"),
+            Sniffed::Unsupported("HTML")
+        );
         assert_eq!(sniff(b"hello"), Sniffed::Unknown);
         assert_eq!(sniff(b""), Sniffed::Unknown);
     }

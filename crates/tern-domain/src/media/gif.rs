@@ -9,7 +9,9 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
     let width = u32::from(u16::from_le_bytes([header[6], header[7]]));
     let height = u32::from(u16::from_le_bytes([header[8], header[9]]));
     if width == 0 || height == 0 {
-        return Err(Corrupt(format!("logical screen is {width} × {height} pixels")));
+        return Err(Corrupt(format!(
+            "logical screen is {width} × {height} pixels"
+        )));
     }
     r.take(color_table_len(header[10]), "global color table")?;
     let mut cleaned = bytes[..r.pos].to_vec();
@@ -29,7 +31,11 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
                     }
                     0xFF if matches!(first, Some(b"NETSCAPE2.0" | b"ANIMEXTS1.0")) => true,
                     0xFF => {
-                        removed.push(if first == Some(b"XMP DataXMP") { "XMP" } else { "application data" });
+                        removed.push(if first == Some(b"XMP DataXMP") {
+                            "XMP"
+                        } else {
+                            "application data"
+                        });
                         false
                     }
                     _ => true,
@@ -56,7 +62,9 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
                 break;
             }
             other => {
-                return Err(Corrupt(format!("unexpected block 0x{other:02X} at byte {start}")));
+                return Err(Corrupt(format!(
+                    "unexpected block 0x{other:02X} at byte {start}"
+                )));
             }
         }
     }
@@ -65,11 +73,22 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
     }
     removed.sort_unstable();
     removed.dedup();
-    Ok(Scan { width, height, frames, largest_frame, cleaned, removed })
+    Ok(Scan {
+        width,
+        height,
+        frames,
+        largest_frame,
+        cleaned,
+        removed,
+    })
 }
 
 fn color_table_len(packed: u8) -> usize {
-    if packed & 0x80 == 0 { 0 } else { 3 << ((packed & 0x07) + 1) }
+    if packed & 0x80 == 0 {
+        0
+    } else {
+        3 << ((packed & 0x07) + 1)
+    }
 }
 
 /// Skips a chain of data sub-blocks; returns the first one, which names an application block.

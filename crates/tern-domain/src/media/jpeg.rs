@@ -35,9 +35,12 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
             SOI => return Err(Corrupt(format!("second start marker at byte {start}"))),
             0x01 | 0xD0..=0xD7 => kept.push(&bytes[start..r.pos]),
             _ => {
-                let length = u16::from_be_bytes([r.byte("segment length")?, r.byte("segment length")?]);
+                let length =
+                    u16::from_be_bytes([r.byte("segment length")?, r.byte("segment length")?]);
                 let Some(body_len) = usize::from(length).checked_sub(2) else {
-                    return Err(Corrupt(format!("segment at byte {start} has length {length}")));
+                    return Err(Corrupt(format!(
+                        "segment at byte {start} has length {length}"
+                    )));
                 };
                 let body = r.take(body_len, "segment")?;
                 let segment = &bytes[start..r.pos];
@@ -49,7 +52,11 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
                     APP1 if body.starts_with(b"Exif\0\0") => {
                         let facts = exif::facts(&body[6..]);
                         orientation = facts.orientation;
-                        removed.push(if facts.has_gps { "EXIF with GPS position" } else { "EXIF" });
+                        removed.push(if facts.has_gps {
+                            "EXIF with GPS position"
+                        } else {
+                            "EXIF"
+                        });
                     }
                     APP1 => removed.push("XMP"),
                     APP2 if body.starts_with(b"ICC_PROFILE\0") => kept.push(segment),
@@ -57,7 +64,11 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
                         first_kept_is_app0 |= marker == APP0 && kept.is_empty();
                         kept.push(segment);
                     }
-                    0xE2..=0xEF => removed.push(if marker == 0xED { "IPTC" } else { "application data" }),
+                    0xE2..=0xEF => removed.push(if marker == 0xED {
+                        "IPTC"
+                    } else {
+                        "application data"
+                    }),
                     COM => removed.push("comment"),
                     SOS => {
                         kept.push(segment);
@@ -79,16 +90,23 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
     // after SOI, or after JFIF's APP0, which some decoders insist comes first.
     let exif_at = usize::from(first_kept_is_app0);
     for (i, part) in kept.iter().enumerate() {
-        if i == exif_at {
-            if let Some(o) = orientation {
-                push_exif(&mut cleaned, o);
-            }
+        if i == exif_at
+            && let Some(o) = orientation
+        {
+            push_exif(&mut cleaned, o);
         }
         cleaned.extend_from_slice(part);
     }
     cleaned.extend_from_slice(&[0xFF, EOI]);
     removed.dedup();
-    Ok(Scan { width, height, frames: 1, largest_frame: (width, height), cleaned, removed })
+    Ok(Scan {
+        width,
+        height,
+        frames: 1,
+        largest_frame: (width, height),
+        cleaned,
+        removed,
+    })
 }
 
 /// Reads `FF` (and any fill `FF`s) then the marker byte.
@@ -117,7 +135,9 @@ fn skip_entropy_data(r: &mut Reader<'_>) -> Result<(), Corrupt> {
         }
         i += 1;
     }
-    Err(Corrupt("file is truncated: the image data has no end marker".into()))
+    Err(Corrupt(
+        "file is truncated: the image data has no end marker".into(),
+    ))
 }
 
 fn frame_size(body: &[u8]) -> Result<(u32, u32), Corrupt> {
@@ -126,7 +146,9 @@ fn frame_size(body: &[u8]) -> Result<(u32, u32), Corrupt> {
     };
     let (width, height) = (u16::from_be_bytes([w0, w1]), u16::from_be_bytes([h0, h1]));
     if width == 0 || height == 0 {
-        return Err(Corrupt(format!("frame header gives {width} × {height} pixels")));
+        return Err(Corrupt(format!(
+            "frame header gives {width} × {height} pixels"
+        )));
     }
     Ok((u32::from(width), u32::from(height)))
 }

@@ -22,7 +22,9 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
         let length = r.take(4, "chunk length")?;
         let length = u32::from_be_bytes(length.try_into().expect("four bytes"));
         if length > 0x7FFF_FFFF {
-            return Err(Corrupt(format!("chunk at byte {start} claims {length} bytes")));
+            return Err(Corrupt(format!(
+                "chunk at byte {start} claims {length} bytes"
+            )));
         }
         let kind: [u8; 4] = r.take(4, "chunk type")?.try_into().expect("four bytes");
         let name = String::from_utf8_lossy(&kind).into_owned();
@@ -32,7 +34,9 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
         hasher.update(&kind);
         hasher.update(data);
         if hasher.finalize().to_be_bytes() != crc {
-            return Err(Corrupt(format!("{name} chunk at byte {start} fails its CRC check")));
+            return Err(Corrupt(format!(
+                "{name} chunk at byte {start} fails its CRC check"
+            )));
         }
         if size.is_none() && &kind != b"IHDR" {
             return Err(Corrupt("the first chunk is not IHDR".into()));
@@ -51,7 +55,11 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
             b"tIME" => removed.push("modification time"),
             b"eXIf" => {
                 let facts = exif::facts(data);
-                removed.push(if facts.has_gps { "EXIF with GPS position" } else { "EXIF" });
+                removed.push(if facts.has_gps {
+                    "EXIF with GPS position"
+                } else {
+                    "EXIF"
+                });
                 if let Some(o) = facts.orientation {
                     push_chunk(&mut cleaned, b"eXIf", &exif::orientation_only(o));
                 }
@@ -66,12 +74,22 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
     let (width, height) = size.expect("IHDR was checked first");
     removed.sort_unstable();
     removed.dedup();
-    Ok(Scan { width, height, frames, largest_frame: (width, height), cleaned, removed })
+    Ok(Scan {
+        width,
+        height,
+        frames,
+        largest_frame: (width, height),
+        cleaned,
+        removed,
+    })
 }
 
 fn header_size(data: &[u8]) -> Result<(u32, u32), Corrupt> {
     if data.len() != 13 {
-        return Err(Corrupt(format!("IHDR chunk has {} bytes instead of 13", data.len())));
+        return Err(Corrupt(format!(
+            "IHDR chunk has {} bytes instead of 13",
+            data.len()
+        )));
     }
     let width = u32::from_be_bytes(data[0..4].try_into().expect("four bytes"));
     let height = u32::from_be_bytes(data[4..8].try_into().expect("four bytes"));

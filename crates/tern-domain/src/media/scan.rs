@@ -30,9 +30,15 @@ impl<'a> Reader<'a> {
     }
 
     pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], Corrupt> {
-        let end = self.pos.checked_add(n).filter(|end| *end <= self.bytes.len());
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|end| *end <= self.bytes.len());
         let Some(end) = end else {
-            return Err(Corrupt(format!("file ends inside the {what} at byte {}", self.pos)));
+            return Err(Corrupt(format!(
+                "file ends inside the {what} at byte {}",
+                self.pos
+            )));
         };
         let taken = &self.bytes[self.pos..end];
         self.pos = end;

@@ -77,7 +77,10 @@ impl FromStr for SegmentCap {
     type Err = SegmentCapError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim().parse::<u32>().map_err(|_| SegmentCapError(s.to_owned()))?.try_into()
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| SegmentCapError(s.to_owned()))?
+            .try_into()
     }
 }
 
@@ -131,7 +134,11 @@ pub fn inspect(text: &str, channel: Channel, cap: SegmentCap) -> TextReport {
         }
         index += utf16_len(grapheme);
     }
-    let encoding = if ucs2_characters.is_empty() { Encoding::Gsm7 } else { Encoding::Ucs2 };
+    let encoding = if ucs2_characters.is_empty() {
+        Encoding::Gsm7
+    } else {
+        Encoding::Ucs2
+    };
     let characters = count(text.graphemes(true).count());
     match channel {
         Channel::Sms => {
@@ -185,7 +192,11 @@ fn is_gsm7(grapheme: &str) -> bool {
 
 fn grapheme_bits(grapheme: &str, encoding: Encoding) -> u32 {
     match encoding {
-        Encoding::Gsm7 => grapheme.chars().filter_map(gsm7::septets).map(|s| 7 * u32::from(s)).sum(),
+        Encoding::Gsm7 => grapheme
+            .chars()
+            .filter_map(gsm7::septets)
+            .map(|s| 7 * u32::from(s))
+            .sum(),
         Encoding::Ucs2 => 16 * utf16_len(grapheme),
     }
 }

@@ -106,7 +106,11 @@ impl Cluster {
         let at = self.len;
         let previous = self.previous;
         // GB10's look-ahead terminator.
-        let modifier = if next == EModifier { Some(at) } else { self.last_modifier };
+        let modifier = if next == EModifier {
+            Some(at)
+        } else {
+            self.last_modifier
+        };
         if let Some(e) = modifier
             && e > 1
             && self.mid_leading_extend >= e - 1
@@ -115,7 +119,11 @@ impl Cluster {
             return true;
         }
         // GB12/13's look-ahead terminator.
-        let ri = if next == RegionalIndicator { Some(at) } else { self.last_ri };
+        let ri = if next == RegionalIndicator {
+            Some(at)
+        } else {
+            self.last_ri
+        };
         if let Some(r) = ri
             && r > 0
             && self.mid_leading_ri >= r - 1
@@ -136,7 +144,9 @@ impl Cluster {
             return false;
         }
         let base = if self.has_extend {
-            (previous == Extend).then_some(self.before_previous).flatten()
+            (previous == Extend)
+                .then_some(self.before_previous)
+                .flatten()
         } else {
             Some(previous)
         };

@@ -8,7 +8,9 @@ pub fn gsm7_replacement(grapheme: &str) -> Option<&'static str> {
     let (Some(c), None) = (chars.next(), chars.next()) else {
         return None;
     };
-    punctuation(c).or_else(|| letter(c)).or_else(|| full_width(c))
+    punctuation(c)
+        .or_else(|| letter(c))
+        .or_else(|| full_width(c))
 }
 
 fn punctuation(c: char) -> Option<&'static str> {
@@ -23,8 +25,13 @@ fn punctuation(c: char) -> Option<&'static str> {
         | '\u{2212}' | '\u{2043}' | '\u{2022}' | '\u{00AD}' => "-",
         '\u{2026}' => "...",
         '\u{203C}' => "!!",
-        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-        | '\u{2028}' | '\u{2029}' => " ",
+        '\u{00A0}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{3000}'
+        | '\u{2028}'
+        | '\u{2029}' => " ",
         '\t' => " ",
         '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => "",
         '\u{00F7}' | '\u{2044}' | '\u{2215}' => "/",
@@ -102,7 +109,9 @@ mod tests {
     #[test]
     fn every_replacement_is_itself_gsm7() {
         for cp in 0..=0x10FFFF_u32 {
-            let Some(c) = char::from_u32(cp) else { continue };
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
             if let Some(r) = gsm7_replacement(c.encode_utf8(&mut [0; 4])) {
                 assert!(r.chars().all(|r| septets(r).is_some()), "{c:?} -> {r:?}");
                 assert!(septets(c).is_none(), "{c:?} is GSM-7 already");

@@ -14,14 +14,21 @@ pub fn count_segments(grapheme_bits: impl IntoIterator<Item = u32>) -> u32 {
     for bits in grapheme_bits {
         let current = segments.last().expect("there is always a segment");
         if current.free() < i64::from(bits) {
-            let mut next = Segment { used: HEADER_BITS, header_added: true, graphemes: Vec::new() };
+            let mut next = Segment {
+                used: HEADER_BITS,
+                header_added: true,
+                graphemes: Vec::new(),
+            };
             let previous = segments.last_mut().expect("there is always a segment");
             if !previous.header_added {
                 next.push_all(previous.make_room_for_header());
             }
             segments.push(next);
         }
-        segments.last_mut().expect("there is always a segment").push(bits);
+        segments
+            .last_mut()
+            .expect("there is always a segment")
+            .push(bits);
     }
     u32::try_from(segments.len()).expect("fewer than 2^32 segments")
 }
@@ -54,7 +61,10 @@ impl Segment {
         self.used += HEADER_BITS;
         let mut removed = Vec::new();
         while self.free() < 0 {
-            let bits = self.graphemes.pop().expect("header alone fits in a segment");
+            let bits = self
+                .graphemes
+                .pop()
+                .expect("header alone fits in a segment");
             self.used -= bits;
             removed.push(bits);
         }
