@@ -106,7 +106,7 @@ pub fn check_media(name: &str, bytes: &[u8], limits: &MediaLimits) -> MediaRepor
         MediaFormat::Png => png::scan(bytes),
         MediaFormat::Gif => gif::scan(bytes),
     };
-    let scan = match scanned {
+    let mut scan = match scanned {
         Ok(scan) => scan,
         Err(Corrupt(why)) => {
             return report.refuse(
@@ -119,6 +119,8 @@ pub fn check_media(name: &str, bytes: &[u8], limits: &MediaLimits) -> MediaRepor
     report.height = Some(scan.height);
     report.frames = Some(scan.frames);
     report.clean_bytes = Some(scan.cleaned.len() as u64);
+    scan.removed.sort_unstable();
+    scan.removed.dedup();
     if !scan.removed.is_empty() {
         let message = format!(
             "removed metadata that can identify people or places: {}",

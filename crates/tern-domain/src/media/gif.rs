@@ -71,8 +71,6 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
     if frames == 0 {
         return Err(Corrupt("the GIF holds no image".into()));
     }
-    removed.sort_unstable();
-    removed.dedup();
     Ok(Scan {
         width,
         height,

@@ -98,7 +98,6 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
         cleaned.extend_from_slice(part);
     }
     cleaned.extend_from_slice(&[0xFF, EOI]);
-    removed.dedup();
     Ok(Scan {
         width,
         height,

@@ -72,8 +72,6 @@ pub(super) fn scan(bytes: &[u8]) -> Result<Scan, Corrupt> {
         }
     }
     let (width, height) = size.expect("IHDR was checked first");
-    removed.sort_unstable();
-    removed.dedup();
     Ok(Scan {
         width,
         height,
