@@ -3,3 +3,7 @@
 pub mod media;
 pub mod phone;
 pub mod text;
+pub mod account;
+pub mod credential;
+pub mod ids;
+pub mod secret;

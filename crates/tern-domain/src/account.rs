@@ -1,0 +1,315 @@
+//! An account's identity and settings, each value checked once at the edge.
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use crate::phone::{PhoneNumber, Region};
+
+/// Why a setting was refused; `field` names it as the API spells it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidSetting {
+    pub field: String,
+    pub message: String,
+}
+
+impl InvalidSetting {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// An account's unique name: 1 to 64 characters, letters, digits, `-`, `_` and `.`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AccountName(String);
+
+impl FromStr for AccountName {
+    type Err = InvalidSetting;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let ok_char = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if s.is_empty() || s.chars().count() > 64 || !s.chars().all(ok_char) {
+            return Err(InvalidSetting::new(
+                "name",
+                "use 1 to 64 letters, digits, '-', '_' or '.'",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for AccountName {
+    type Error = InvalidSetting;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<AccountName> for String {
+    fn from(name: AccountName) -> Self {
+        name.0
+    }
+}
+
+impl AccountName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A user's e-mail address, lower-cased: one `@`, something on each side, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Email(String);
+
+impl FromStr for Email {
+    type Err = InvalidSetting;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_lowercase();
+        let valid = match s.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+                    && !s.chars().any(char::is_whitespace)
+                    && s.len() <= 254
+            }
+            None => false,
+        };
+        if valid { Ok(Self(s)) } else { Err(InvalidSetting::new("email", "not an e-mail address")) }
+    }
+}
+
+impl Email {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IANA timezone name such as `Europe/Istanbul`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timezone(chrono_tz::Tz);
+
+impl FromStr for Timezone {
+    type Err = InvalidSetting;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            InvalidSetting::new("timezone", format!("unknown timezone {s:?}; use an IANA name such as America/New_York"))
+        })
+    }
+}
+
+impl TryFrom<String> for Timezone {
+    type Error = InvalidSetting;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Timezone> for String {
+    fn from(tz: Timezone) -> Self {
+        tz.0.name().to_owned()
+    }
+}
+
+impl Timezone {
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+}
+
+impl Default for Timezone {
+    fn default() -> Self {
+        Self(chrono_tz::UTC)
+    }
+}
+
+/// Local hours in which marketing messages may be sent, `"08:00"` to `"21:00"` by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHours {
+    /// Sending may start at this local time.
+    pub allowed_from: ClockTime,
+    /// Sending stops at this local time.
+    pub allowed_until: ClockTime,
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        Self { allowed_from: ClockTime(8 * 60), allowed_until: ClockTime(21 * 60) }
+    }
+}
+
+impl QuietHours {
+    /// Checks the window is not empty.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        if self.allowed_from == self.allowed_until {
+            return Err(InvalidSetting::new("quiet_hours", "the allowed window is empty: from and until are equal"));
+        }
+        Ok(())
+    }
+}
+
+/// A time of day in minutes since midnight, written `"HH:MM"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClockTime(u16);
+
+impl FromStr for ClockTime {
+    type Err = InvalidSetting;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed = s.split_once(':').and_then(|(h, m)| {
+            let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+            (h < 24 && m < 60 && s.len() == 5).then_some(h * 60 + m)
+        });
+        parsed.map(Self).ok_or_else(|| InvalidSetting::new("quiet_hours", format!("{s:?} is not a time of day; use HH:MM")))
+    }
+}
+
+impl TryFrom<String> for ClockTime {
+    type Error = InvalidSetting;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<ClockTime> for String {
+    fn from(t: ClockTime) -> Self {
+        format!("{:02}:{:02}", t.0 / 60, t.0 % 60)
+    }
+}
+
+/// At most `messages` marketing messages to one contact in `days` days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrequencyCap {
+    pub messages: u32,
+    pub days: u32,
+}
+
+impl FrequencyCap {
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        if self.messages == 0 || self.days == 0 || self.days > 365 {
+            return Err(InvalidSetting::new("frequency_cap", "messages must be at least 1 and days from 1 to 365"));
+        }
+        Ok(())
+    }
+}
+
+/// How a country's messages leave: a number, a short code or a Messaging Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderKind {
+    PhoneNumber,
+    ShortCode,
+    MessagingService,
+}
+
+/// The sender for one country, with its rate limit in segments per second.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    /// ISO 3166 code, e.g. `US`.
+    pub country: String,
+    pub kind: SenderKind,
+    /// E.164 number, short code digits, or `MG` + 32 hex.
+    pub address: String,
+    pub segments_per_second: u32,
+}
+
+impl Sender {
+    /// Checks the address fits its kind and normalises the country code.
+    pub fn validate(mut self, index: usize) -> Result<Self, InvalidSetting> {
+        let field = |name: &str| format!("senders[{index}].{name}");
+        let region: Region = self.country.parse().map_err(|e: crate::phone::RegionError| InvalidSetting::new(field("country"), e.to_string()))?;
+        self.country = region.code().to_owned();
+        let address_ok = match self.kind {
+            SenderKind::PhoneNumber => match PhoneNumber::parse(&self.address, None) {
+                Ok(n) => {
+                    self.address = n.e164().to_owned();
+                    true
+                }
+                Err(_) => false,
+            },
+            SenderKind::ShortCode => (3..=8).contains(&self.address.len()) && self.address.bytes().all(|b| b.is_ascii_digit()),
+            SenderKind::MessagingService => is_sid(&self.address, "MG"),
+        };
+        if !address_ok {
+            let expected = match self.kind {
+                SenderKind::PhoneNumber => "a phone number in E.164 form, e.g. +15017122661",
+                SenderKind::ShortCode => "3 to 8 digits",
+                SenderKind::MessagingService => "a Messaging Service SID: MG and 32 hex digits",
+            };
+            return Err(InvalidSetting::new(field("address"), format!("expected {expected}")));
+        }
+        if !(1..=10_000).contains(&self.segments_per_second) {
+            return Err(InvalidSetting::new(field("segments_per_second"), "must be from 1 to 10000"));
+        }
+        Ok(self)
+    }
+}
+
+/// Whether `s` is a Twilio SID: the two-letter `prefix` and 32 hex digits.
+pub fn is_sid(s: &str, prefix: &str) -> bool {
+    s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Price per SMS segment by country, for the cost estimate: decimal strings in `currency`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prices {
+    pub currency: String,
+    pub per_segment: BTreeMap<String, String>,
+}
+
+impl Prices {
+    pub fn validate(mut self) -> Result<Self, InvalidSetting> {
+        if !(self.currency.is_empty() || (self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase()))) {
+            return Err(InvalidSetting::new("prices.currency", "use a three-letter ISO 4217 code such as USD"));
+        }
+        let mut normalised = BTreeMap::new();
+        for (country, price) in self.per_segment {
+            let field = format!("prices.per_segment.{country}");
+            let region: Region = country.parse().map_err(|e: crate::phone::RegionError| InvalidSetting::new(&field, e.to_string()))?;
+            let decimal = price.split_once('.').map_or((price.as_str(), "0"), |(a, b)| (a, b));
+            let ok = !decimal.0.is_empty() && decimal.0.bytes().all(|b| b.is_ascii_digit()) && !decimal.1.is_empty() && decimal.1.len() <= 6 && decimal.1.bytes().all(|b| b.is_ascii_digit());
+            if !ok {
+                return Err(InvalidSetting::new(field, format!("{price:?} is not a price; write a decimal such as 0.0079")));
+            }
+            normalised.insert(region.code().to_owned(), price);
+        }
+        self.per_segment = normalised;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_values_are_checked_with_the_field_named() {
+        assert!("acme-shop".parse::<AccountName>().is_ok());
+        assert_eq!("a b".parse::<AccountName>().unwrap_err().field, "name");
+        assert_eq!("Ann@Example.com".parse::<Email>().unwrap().as_str(), "ann@example.com");
+        assert!("ann@".parse::<Email>().is_err());
+        assert!("Europe/Istanbul".parse::<Timezone>().is_ok());
+        assert_eq!("Mars/Base".parse::<Timezone>().unwrap_err().field, "timezone");
+        assert_eq!(String::from("08:05".parse::<ClockTime>().unwrap()), "08:05");
+        assert!("24:00".parse::<ClockTime>().is_err());
+        let sender = Sender { country: "us".into(), kind: SenderKind::PhoneNumber, address: "+1 415 555 2671".into(), segments_per_second: 1 };
+        let sender = sender.validate(0).unwrap();
+        assert_eq!((sender.country.as_str(), sender.address.as_str()), ("US", "+14155552671"));
+        let bad = Sender { country: "US".into(), kind: SenderKind::MessagingService, address: "MG123".into(), segments_per_second: 1 };
+        assert_eq!(bad.validate(2).unwrap_err().field, "senders[2].address");
+    }
+}

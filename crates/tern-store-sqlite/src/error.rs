@@ -1,0 +1,20 @@
+use sqlx::error::ErrorKind;
+use tern_store::StoreError;
+
+/// Maps a driver error to the store's vocabulary, once for every query.
+pub fn map_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(db) => match db.kind() {
+            ErrorKind::UniqueViolation => StoreError::Conflict { constraint: constraint_name(db.message()) },
+            ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+            _ => StoreError::Other(Box::new(error)),
+        },
+        _ => StoreError::Other(Box::new(error)),
+    }
+}
+
+/// SQLite names the columns, not the constraint: "UNIQUE constraint failed: accounts.name".
+fn constraint_name(message: &str) -> String {
+    message.rsplit(": ").next().unwrap_or(message).replace('.', "_") + "_key"
+}

@@ -1,0 +1,106 @@
+//! The records storage holds. Times are UTC; ids come from the caller.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tern_domain::{
+    account::{AccountName, FrequencyCap, Prices, QuietHours, Sender, Timezone},
+    ids::{AccountId, ApiKeyId, UserId},
+};
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: AccountName,
+    pub mms_enabled: bool,
+    pub write_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What creating an account needs.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub name: AccountName,
+    pub write_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API key's record; the secret itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub account_id: AccountId,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What creating an API key needs.
+#[derive(Debug, Clone)]
+pub struct NewApiKeyRecord {
+    pub id: ApiKeyId,
+    pub account_id: AccountId,
+    pub prefix: String,
+    pub hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A panel user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub account_id: AccountId,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What creating a user needs.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub account_id: AccountId,
+    pub email: tern_domain::account::Email,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Twilio credentials, secrets sealed with the operator's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedTwilioCredentials {
+    pub account_sid: String,
+    pub auth_token_sealed: String,
+    pub api_key_sid: Option<String>,
+    pub api_key_secret_sealed: Option<String>,
+}
+
+/// An account's settings. Stored whole: each change replaces the record in one write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub timezone: Timezone,
+    pub quiet_hours: QuietHours,
+    pub frequency_cap: Option<FrequencyCap>,
+    pub opt_out_footer: String,
+    pub help_reply: String,
+    pub test_numbers: Vec<String>,
+    pub prices: Prices,
+    pub senders: Vec<Sender>,
+    pub twilio: Option<SealedTwilioCredentials>,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            timezone: Timezone::default(),
+            quiet_hours: QuietHours::default(),
+            frequency_cap: None,
+            opt_out_footer: "Reply STOP to opt out".to_owned(),
+            help_reply: "Reply STOP to opt out. Msg&data rates may apply.".to_owned(),
+            test_numbers: Vec::new(),
+            prices: Prices::default(),
+            senders: Vec::new(),
+            twilio: None,
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The storage capabilities. Every method that reads or writes an account's data takes the
+//! account's id, so that nothing of one account is reachable from another by mistake.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tern_domain::ids::{AccountId, ApiKeyId};
+
+use crate::{
+    Account, AccountSettings, ApiKeyRecord, NewAccount, NewApiKeyRecord, NewUser, StoreError, User,
+};
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Tenants and the operator's switches on them.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Creates an account with default settings, in one transaction.
+    async fn create_account(&self, account: NewAccount) -> StoreResult<Account>;
+    async fn account(&self, id: AccountId) -> StoreResult<Account>;
+    async fn account_by_name(&self, name: &str) -> StoreResult<Account>;
+    async fn account_by_write_key(&self, write_key: &str) -> StoreResult<Account>;
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
+    async fn set_mms_enabled(&self, id: AccountId, enabled: bool) -> StoreResult<Account>;
+}
+
+/// API keys, stored as hashes.
+#[async_trait]
+pub trait ApiKeys: Send + Sync {
+    async fn create_api_key(&self, key: NewApiKeyRecord) -> StoreResult<ApiKeyRecord>;
+    /// The live (not revoked) key with this hash, its last-used time set to `now`.
+    async fn use_api_key(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<ApiKeyRecord>;
+    async fn api_key(&self, id: ApiKeyId) -> StoreResult<ApiKeyRecord>;
+    async fn list_api_keys(&self, account: AccountId) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Revokes a key; revoking a revoked key keeps its first revocation time.
+    async fn revoke_api_key(&self, account: Option<AccountId>, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<ApiKeyRecord>;
+}
+
+/// Panel users.
+#[async_trait]
+pub trait Users: Send + Sync {
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn list_users(&self, account: AccountId) -> StoreResult<Vec<User>>;
+    /// The user with this e-mail and their password hash.
+    async fn user_by_email(&self, email: &str) -> StoreResult<(User, String)>;
+}
+
+/// Per-account settings.
+#[async_trait]
+pub trait Settings: Send + Sync {
+    async fn settings(&self, account: AccountId) -> StoreResult<AccountSettings>;
+    async fn save_settings(&self, account: AccountId, settings: &AccountSettings) -> StoreResult<()>;
+}
+
+/// The database itself.
+#[async_trait]
+pub trait Health: Send + Sync {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Whether the database answers and every migration is applied.
+    async fn ready(&self) -> StoreResult<Readiness>;
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Readiness {
+    pub applied_migrations: i64,
+    pub known_migrations: i64,
+}
+
+impl Readiness {
+    pub fn current(&self) -> bool {
+        self.applied_migrations == self.known_migrations
+    }
+}
+
+/// Everything a Tern node stores.
+pub trait Store: Accounts + ApiKeys + Users + Settings + Health {}
+
+impl<T: Accounts + ApiKeys + Users + Settings + Health> Store for T {}
