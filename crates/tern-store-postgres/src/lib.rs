@@ -1,1 +1,61 @@
+//! Tern's multi-node storage on PostgreSQL: several nodes share one database.
 
+mod accounts;
+mod error;
+mod health;
+mod keys;
+mod settings;
+mod users;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use tern_store::StoreError;
+
+pub use error::map_error;
+
+/// A store on one PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host/db`).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(map_error)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(map_error)?;
+        Ok(Self { pool })
+    }
+}
+
+/// Creates an empty database beside the one `admin_url` names and returns its URL, so that each
+/// test (or each test run) has a database of its own.
+pub async fn create_scratch_database(admin_url: &str) -> Result<String, StoreError> {
+    use sqlx::{Connection, Executor, PgConnection};
+    let name = format!("tern_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(admin_url).await.map_err(map_error)?;
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.map_err(map_error)?;
+    Ok(scratch_url(admin_url, &name))
+}
+
+fn scratch_url(admin_url: &str, name: &str) -> String {
+    // Replace the path (database) of the admin URL, keeping credentials, host and query.
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = base[authority_end..].split('/').next().unwrap_or_default();
+    let mut url = format!("{}{}/{}", &base[..authority_end], host_part, name);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
