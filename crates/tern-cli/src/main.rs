@@ -1,21 +1,47 @@
-//! `tern`: the operator's command line.
+//! `tern`: the server and the operator's command line.
 
 mod commands;
+mod config;
+mod store;
+mod telemetry;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::{
+    commands::admin::{AccountsCommand, KeysCommand, UsersCommand},
+    config::{Config, ConfigArgs},
+};
+
 /// Tern: SMS and MMS marketing campaigns, self-hosted.
 #[derive(Parser)]
 #[command(name = "tern", version, about)]
 struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the API (and later the panel and workers).
+    Serve(commands::serve::ServeArgs),
+    /// Apply pending database migrations.
+    Migrate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage panel users.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Measure message text.
     #[command(subcommand)]
     Message(commands::message::MessageCommand),
@@ -33,6 +59,7 @@ fn main() -> ExitCode {
         Command::Message(command) => command.run(),
         Command::Media(command) => command.run(),
         Command::Phone(command) => command.run(),
+        command => run_async(command, &cli.config).map(|()| commands::Verdict::Accepted),
     };
     match result {
         Ok(verdict) => verdict.exit_code(),
@@ -41,4 +68,21 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The commands that use the database or the network.
+fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<()> {
+    let config = Config::load(args)?;
+    telemetry::init(config.log_format, matches!(command, Command::Serve(_)));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match command {
+            Command::Serve(args) => commands::serve::run(args, config).await,
+            Command::Migrate { json } => commands::admin::migrate(&config, json).await,
+            Command::Accounts(command) => command.run(&config).await,
+            Command::Keys(command) => command.run(&config).await,
+            Command::Users(command) => command.run(&config).await,
+            Command::Message(_) | Command::Media(_) | Command::Phone(_) => unreachable!("handled without a runtime"),
+        }
+    })
 }

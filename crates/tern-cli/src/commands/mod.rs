@@ -1,8 +1,10 @@
 //! One module per command group; each prints JSON and says whether every input was accepted.
 
+pub mod admin;
 pub mod media;
 pub mod message;
 pub mod phone;
+pub mod serve;
 
 use std::process::ExitCode;
 

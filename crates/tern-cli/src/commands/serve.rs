@@ -1,0 +1,60 @@
+//! `tern serve`: the API (and later the panel and workers) in one process.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use metrics_exporter_prometheus::PrometheusBuilder;
+use tern_web::AppState;
+
+use crate::{config::Config, store};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Run only these roles (comma-separated) [default: all]
+    #[arg(long, value_enum, value_delimiter = ',')]
+    role: Vec<Role>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
+enum Role {
+    /// The JSON API, webhooks and operations endpoints.
+    Api,
+    /// The marketer's web panel.
+    Panel,
+    /// Delivery workers.
+    Worker,
+}
+
+pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
+    let roles = if args.role.is_empty() { vec![Role::Api, Role::Panel, Role::Worker] } else { args.role };
+    let started = std::time::Instant::now();
+    let store = store::open_migrated(&config).await?;
+    let metrics = PrometheusBuilder::new().install_recorder().context("install the metrics recorder")?;
+    let state = AppState { store, secret_key: config.secret_key()?, admin_token: config.admin_token.clone().map(Arc::from), metrics };
+    for role in roles.iter().filter(|r| **r != Role::Api) {
+        tracing::info!(?role, "role has nothing to run yet");
+    }
+    if !roles.contains(&Role::Api) {
+        tracing::info!("no role that serves HTTP was chosen; exiting");
+        return Ok(());
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("TERN_BIND: listen on {}", config.bind))?;
+    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, twilio_api_base = %config.twilio_api_base, backend = if config.database_url.starts_with("sqlite") { "sqlite" } else { "postgres" }, startup_ms = started.elapsed().as_millis() as u64, "tern is serving");
+    axum::serve(listener, tern_web::router(state)).with_graceful_shutdown(shutdown_signal()).await.context("serve HTTP")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async { tokio::signal::ctrl_c().await.expect("listen for ctrl-c") };
+    #[cfg(unix)]
+    let terminate = async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("listen for SIGTERM").recv().await;
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

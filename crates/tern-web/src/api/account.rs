@@ -1,0 +1,11 @@
+use axum::Json;
+
+use super::views::AccountView;
+use crate::{error::ErrorBody, extract::AccountAuth};
+
+/// The account that owns the calling API key.
+#[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("api_key" = [])),
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorBody)))]
+pub async fn get_account(AccountAuth(account): AccountAuth) -> Json<AccountView> {
+    Json(account.into())
+}

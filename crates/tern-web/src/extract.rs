@@ -1,0 +1,72 @@
+//! Extractors whose rejections speak the API's error format.
+
+use axum::{
+    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    http::{StatusCode, header::AUTHORIZATION, request::Parts},
+};
+use chrono::Utc;
+use serde::de::DeserializeOwned;
+use tern_domain::credential::api_key_hash;
+use tern_store::{Account, StoreError};
+
+use crate::{ApiError, AppState};
+
+/// `Json<T>` whose rejections are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(e)) => Err(ApiError::UnsupportedMediaType(e.body_text())),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// The account whose API key signed the request.
+pub struct AccountAuth(pub Account);
+
+impl FromRequestParts<AppState> for AccountAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let secret = bearer(parts).ok_or(ApiError::Unauthorized("send an API key as 'Authorization: Bearer <key>'"))?;
+        let key = match state.store.use_api_key(&api_key_hash(secret), Utc::now()).await {
+            Err(StoreError::NotFound) => return Err(ApiError::Unauthorized("the API key is not valid or was revoked")),
+            other => other?,
+        };
+        Ok(Self(state.store.account(key.account_id).await?))
+    }
+}
+
+/// The operator, holding `TERN_ADMIN_TOKEN`.
+pub struct AdminAuth;
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(expected) = &state.admin_token else {
+            return Err(ApiError::Forbidden("the admin API is closed: the operator has not set TERN_ADMIN_TOKEN"));
+        };
+        let given = bearer(parts).ok_or(ApiError::Unauthorized("send the operator token as 'Authorization: Bearer <token>'"))?;
+        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return Err(ApiError::Unauthorized("the operator token is not valid"));
+        }
+        Ok(Self)
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
