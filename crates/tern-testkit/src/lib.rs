@@ -1,1 +1,122 @@
+//! Test support: a Tern API on port 0 with a fresh database, and a client with a method per call.
+//!
+//! The backend is SQLite unless `TERN_TEST_STORE=postgres`, in which case each app gets a fresh
+//! database on the server `TERN_TEST_POSTGRES_URL` names.
 
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tern_domain::secret::SecretKey;
+use tern_store::Store;
+use tern_web::AppState;
+
+/// The operator token every test app is started with.
+pub const ADMIN_TOKEN: &str = "test-operator-token-0123456789";
+
+/// A running app and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub store: Arc<dyn Store>,
+    pub client: reqwest::Client,
+}
+
+/// A response: status and JSON body (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+/// An account created through the admin API, with one API key.
+#[derive(Debug, Clone)]
+pub struct TestAccount {
+    pub id: String,
+    pub name: String,
+    pub write_key: String,
+    pub key: String,
+    pub key_id: String,
+}
+
+/// Starts the API on 127.0.0.1:0 with a fresh, migrated database.
+pub async fn spawn_app() -> TestApp {
+    let store = fresh_store().await;
+    let state = AppState {
+        store: store.clone(),
+        secret_key: SecretKey::from_bytes([42; 32]),
+        admin_token: Some(ADMIN_TOKEN.into()),
+        metrics: metrics_handle(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, tern_web::router(state)).await });
+    TestApp { address, store, client: reqwest::Client::new() }
+}
+
+async fn fresh_store() -> Arc<dyn Store> {
+    let store: Arc<dyn Store> = if std::env::var("TERN_TEST_STORE").as_deref() == Ok("postgres") {
+        let admin = std::env::var("TERN_TEST_POSTGRES_URL").expect("TERN_TEST_STORE=postgres needs TERN_TEST_POSTGRES_URL");
+        let url = tern_store_postgres::create_scratch_database(&admin).await.expect("scratch database");
+        Arc::new(tern_store_postgres::PostgresStore::connect(&url).await.expect("connect"))
+    } else {
+        let path = std::env::temp_dir().join(format!("tern-test-{}.db", uuid::Uuid::new_v4()));
+        Arc::new(tern_store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display())).await.expect("open SQLite"))
+    };
+    store.migrate().await.expect("migrate");
+    store
+}
+
+/// The process-wide metrics recorder (there can be only one).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().expect("install the metrics recorder")).clone()
+}
+
+impl TestApp {
+    /// Sends `method path` with an optional bearer token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("send request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("read body");
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers, text }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Reply {
+        self.call(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(key), Some(body)).await
+    }
+
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.call(method, path, Some(ADMIN_TOKEN), body).await
+    }
+
+    /// Creates an account and an API key for it through the admin API.
+    pub async fn create_account(&self, name: &str) -> TestAccount {
+        let account = self.admin(Method::POST, "/api/v1/admin/accounts", Some(json!({ "name": name }))).await;
+        assert_eq!(account.status, StatusCode::CREATED, "{}", account.text);
+        let id = account.body["id"].as_str().unwrap().to_owned();
+        let key = self.admin(Method::POST, &format!("/api/v1/admin/accounts/{id}/keys"), None).await;
+        assert_eq!(key.status, StatusCode::CREATED, "{}", key.text);
+        TestAccount {
+            id,
+            name: name.to_owned(),
+            write_key: account.body["write_key"].as_str().unwrap().to_owned(),
+            key: key.body["key"].as_str().unwrap().to_owned(),
+            key_id: key.body["id"].as_str().unwrap().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Every account route, called with another account's key, must neither reach nor reveal that
+//! account's data. Routes come from the OpenAPI document, so a new route joins this test by
+//! itself; a path parameter without a fixture below fails the test until one is added.
+
+use std::collections::HashMap;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tern_testkit::{TestAccount, spawn_app};
+
+#[tokio::test]
+async fn no_account_route_reaches_or_reveals_another_accounts_data() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let globex = app.create_account("globex").await;
+    let secret_number = "+14155550199";
+    let seeded = app.patch("/api/v1/settings", &globex.key, json!({ "test_numbers": [secret_number], "timezone": "Asia/Tokyo" })).await;
+    assert_eq!(seeded.status, StatusCode::OK);
+
+    // Path parameter name → globex's resource of that kind.
+    let fixtures: HashMap<&str, String> = HashMap::from([("key_id", globex.key_id.clone())]);
+    let globex_marks = [globex.id.as_str(), globex.write_key.as_str(), globex.key_id.as_str(), "globex", secret_number, "Asia/Tokyo"];
+
+    let doc = app.call(Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let mut checked = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        if path.starts_with("/api/v1/admin/") {
+            continue;
+        }
+        for method in operations.as_object().unwrap().keys() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let (url, has_params) = fill(path, &fixtures);
+            let body = matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
+            let reply = app.call(method.clone(), &url, Some(&acme.key), body).await;
+            if has_params {
+                assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {url} with another account's key: {}", reply.text);
+            }
+            assert!(reply.status.as_u16() < 500, "{method} {url}: {}", reply.text);
+            for mark in globex_marks {
+                assert!(!reply.text.contains(mark), "{method} {url} revealed {mark:?}: {}", reply.text);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} routes checked");
+    assert_untouched(&app, &globex, secret_number).await;
+}
+
+/// Replaces `{name}` segments with fixtures; panics naming a parameter that has none.
+fn fill(path: &str, fixtures: &HashMap<&str, String>) -> (String, bool) {
+    let mut has_params = false;
+    let url = path
+        .split('/')
+        .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                has_params = true;
+                fixtures.get(name).unwrap_or_else(|| panic!("{path}: add an isolation fixture for {{{name}}}")).clone()
+            }
+            None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    (url, has_params)
+}
+
+async fn assert_untouched(app: &tern_testkit::TestApp, globex: &TestAccount, number: &str) {
+    let settings = app.get("/api/v1/settings", &globex.key).await;
+    assert_eq!(settings.status, StatusCode::OK, "globex's key still works");
+    assert_eq!(settings.body["test_numbers"], json!([number]));
+    assert_eq!(settings.body["timezone"], "Asia/Tokyo");
+}

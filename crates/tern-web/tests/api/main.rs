@@ -1,0 +1,8 @@
+//! The API, black-box over HTTP: one app on port 0 and a fresh database per test.
+
+mod admin;
+mod auth;
+mod isolation;
+mod openapi;
+mod ops;
+mod settings;
