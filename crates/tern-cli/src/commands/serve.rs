@@ -39,22 +39,32 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         tracing::info!("no role that serves HTTP was chosen; exiting");
         return Ok(());
     }
+    // Listen for signals before announcing readiness, so a stop that follows at once is graceful.
+    let stop = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("TERN_BIND: listen on {}", config.bind))?;
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, twilio_api_base = %config.twilio_api_base, backend = if config.database_url.starts_with("sqlite") { "sqlite" } else { "postgres" }, startup_ms = started.elapsed().as_millis() as u64, "tern is serving");
-    axum::serve(listener, tern_web::router(state)).with_graceful_shutdown(shutdown_signal()).await.context("serve HTTP")?;
+    axum::serve(listener, tern_web::router(state)).with_graceful_shutdown(stop).await.context("serve HTTP")?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
-async fn shutdown_signal() {
-    let ctrl_c = async { tokio::signal::ctrl_c().await.expect("listen for ctrl-c") };
-    #[cfg(unix)]
-    let terminate = async {
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("listen for SIGTERM").recv().await;
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
-    tracing::info!("shutting down");
+/// Resolves on Ctrl-C or SIGTERM: stop accepting, finish what is in flight. The handlers are
+/// installed when this is called, not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
+        tracing::info!("shutting down");
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
