@@ -53,7 +53,7 @@ fn scratch_database(admin: &str, dir: &std::path::Path) -> String {
     if let Ok(url) = std::fs::read_to_string(&marker) {
         return url;
     }
-    let name = format!("tern_cli_{}", dir.file_name().unwrap().to_string_lossy().replace('-', "_"));
+    let name = format!("tern_cli_{}", dir.file_name().unwrap().to_string_lossy().replace('-', "_")).to_lowercase();
     let status = Command::new("psql").arg(admin).args(["-q", "-c", &format!("CREATE DATABASE {name}")]).status().expect("psql is installed");
     assert!(status.success());
     let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
