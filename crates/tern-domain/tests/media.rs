@@ -296,3 +296,55 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+mod fit {
+    use tern_domain::media::{FitError, fit_media};
+
+    use super::*;
+
+    fn assert_fits(fitted: &tern_domain::media::Fitted) {
+        let report = check("fitted", &fitted.bytes);
+        assert!(report.ok, "{:?}", report.errors);
+        assert_eq!((report.width, report.height, report.frames), (Some(fitted.width), Some(fitted.height), Some(fitted.frames)));
+    }
+
+    #[test]
+    fn a_photo_over_the_limit_is_offered_as_a_smaller_jpeg_the_right_way_up() {
+        let jpeg = encode(&noise(1200, 900, 20), ImageFormat::Jpeg);
+        let rotated = [&jpeg[..2], &exif_with_gps(), &jpeg[2..]].concat();
+        assert!(!check("big.jpg", &rotated).ok);
+        let fitted = fit_media(&rotated, &MediaLimits::default()).unwrap();
+        assert_eq!(fitted.format, MediaFormat::Jpeg);
+        assert!(fitted.height > fitted.width, "orientation 6 turned into pixels: {}x{}", fitted.width, fitted.height);
+        assert_fits(&fitted);
+    }
+
+    #[test]
+    fn a_transparent_png_stays_png_and_an_animation_stays_animated() {
+        let mut image = noise(700, 700, 21);
+        image.pixels_mut().step_by(3).for_each(|p| p.0[3] = 0);
+        let fitted = fit_media(&encode(&image, ImageFormat::Png), &MediaLimits::default()).unwrap();
+        assert_eq!(fitted.format, MediaFormat::Png);
+        assert_fits(&fitted);
+
+        let mut gif = Vec::new();
+        {
+            let mut encoder = GifEncoder::new(&mut gif);
+            for i in 0..4 {
+                encoder.encode_frame(Frame::from_parts(noise(400, 300, 30 + i), 0, 0, Delay::from_numer_denom_ms(80, 1))).unwrap();
+            }
+        }
+        assert!(gif.len() > 614_400);
+        let fitted = fit_media(&gif, &MediaLimits::default()).unwrap();
+        assert_eq!((fitted.format, fitted.frames), (MediaFormat::Gif, 4));
+        assert_fits(&fitted);
+    }
+
+    #[test]
+    fn too_many_pixels_or_no_image_cannot_be_fitted() {
+        let mut gif = animated_gif(1);
+        gif[6..10].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(fit_media(&gif, &MediaLimits::default()), Err(FitError::TooManyPixels { width: 65535, height: 65535 }));
+        assert_eq!(fit_media(b"RIFF\0\0\0\0WEBP", &MediaLimits::default()), Err(FitError::NotAnImage));
+    }
+}

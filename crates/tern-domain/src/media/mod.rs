@@ -4,6 +4,7 @@
 mod check;
 mod decode;
 mod exif;
+mod fit;
 mod format;
 mod gif;
 mod jpeg;
@@ -11,4 +12,5 @@ mod png;
 mod scan;
 
 pub use check::{MAX_MEDIA_BYTES, MediaLimits, MediaReport, Problem, check_media};
+pub use fit::{FitError, Fitted, fit_media};
 pub use format::{MediaFormat, Sniffed, sniff};
