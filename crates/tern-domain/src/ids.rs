@@ -58,3 +58,7 @@ id_type!(
     /// An API key (the key's record, not the secret).
     ApiKeyId
 );
+id_type!(
+    /// A media item of an account's library.
+    MediaId
+);

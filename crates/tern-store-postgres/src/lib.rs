@@ -4,6 +4,7 @@ mod accounts;
 mod error;
 mod health;
 mod keys;
+mod media;
 mod settings;
 mod users;
 

@@ -10,7 +10,10 @@ use tern_store::{Health, Readiness, StoreError, StoreResult};
 use crate::{SqliteStore, map_error};
 
 /// The migrations, embedded so that the binary needs no files beside it.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "accounts", include_str!("../migrations/0001_accounts.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "accounts", include_str!("../migrations/0001_accounts.sql")),
+    (2, "media", include_str!("../migrations/0002_media.sql")),
+];
 
 pub(crate) fn migrator() -> Migrator {
     Migrator::with_migrations(

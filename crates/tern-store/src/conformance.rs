@@ -8,7 +8,7 @@ use tern_domain::{
 };
 
 use crate::{
-    AccountSettings, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials, Store,
+    AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials, Store,
     StoreError,
 };
 
@@ -25,6 +25,7 @@ macro_rules! conformance_suite {
             users_are_unique_by_email,
             settings_start_with_defaults_and_round_trip,
             migrations_are_idempotent_and_readiness_reports_them,
+            media_is_stored_once_per_account_and_found_only_through_its_account_or_token,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {
@@ -150,4 +151,42 @@ pub async fn migrations_are_idempotent_and_readiness_reports_them(store: &dyn St
     let readiness = store.ready().await.unwrap();
     assert!(readiness.current(), "{readiness:?}");
     assert!(readiness.known_migrations >= 1);
+}
+
+fn media_item(n: u8, account: AccountId, sha: &str) -> MediaItem {
+    MediaItem {
+        id: id(n),
+        account_id: account,
+        sha256: sha.to_owned(),
+        token: format!("token-{n}"),
+        format: tern_domain::media::MediaFormat::Gif,
+        bytes: 614_400,
+        original_bytes: 700_000,
+        width: 640,
+        height: 480,
+        frames: 12,
+        file_name: "dance.gif".into(),
+        uploaded_by: None,
+        created_at: at(n.into()),
+    }
+}
+
+pub async fn media_is_stored_once_per_account_and_found_only_through_its_account_or_token(store: &dyn Store) {
+    let acme = account(store, 1, "acme").await;
+    let globex = account(store, 2, "globex").await;
+    let (stored, created) = store.create_media(media_item(41, acme, "aa")).await.unwrap();
+    assert!(created);
+    assert_eq!(stored, media_item(41, acme, "aa"), "every field round-trips");
+    let (again, created) = store.create_media(media_item(42, acme, "aa")).await.unwrap();
+    assert_eq!((again.id, created), (id(41), false), "the same bytes are stored once per account");
+    let (theirs, created) = store.create_media(media_item(43, globex, "aa")).await.unwrap();
+    assert!(created && theirs.id == id(43), "another account stores its own copy");
+
+    assert_eq!(store.media_by_token("token-41").await.unwrap().id, id(41));
+    assert!(matches!(store.media(globex, id(41)).await, Err(StoreError::NotFound)));
+    assert_eq!(store.list_media(acme).await.unwrap().len(), 1);
+    assert!(matches!(store.delete_media(globex, id(41)).await, Err(StoreError::NotFound)));
+    assert_eq!(store.delete_media(acme, id(41)).await.unwrap().sha256, "aa");
+    assert!(matches!(store.media_by_token("token-41").await, Err(StoreError::NotFound)));
+    assert_eq!(store.list_media(globex).await.unwrap().len(), 1);
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use tern_domain::ids::{AccountId, ApiKeyId, UserId};
 
-use crate::{Account, AccountSettings, ApiKeyRecord, StoreError, User};
+use crate::{Account, AccountSettings, ApiKeyRecord, MediaItem, StoreError, User};
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("stored {what} is unreadable: {detail}").into())
@@ -54,4 +54,40 @@ pub fn settings(json: &str) -> Result<AccountSettings, StoreError> {
 
 pub fn settings_json(settings: &AccountSettings) -> String {
     serde_json::to_string(settings).expect("settings serialise")
+}
+
+/// A media row's columns, in the order both backends select them.
+pub struct MediaColumns {
+    pub id: String,
+    pub account_id: String,
+    pub sha256: String,
+    pub token: String,
+    pub format: String,
+    pub bytes: i64,
+    pub original_bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub frames: i64,
+    pub file_name: String,
+    pub uploaded_by: Option<String>,
+    pub created_at: i64,
+}
+
+pub fn media(row: MediaColumns) -> Result<MediaItem, StoreError> {
+    let number = |what: &str, n: i64| u32::try_from(n).map_err(|e| corrupt(what, e));
+    Ok(MediaItem {
+        id: uuid("media id", &row.id)?,
+        account_id: uuid("account id", &row.account_id)?,
+        sha256: row.sha256,
+        token: row.token,
+        format: tern_domain::media::MediaFormat::from_name(&row.format).ok_or_else(|| corrupt("media format", &row.format))?,
+        bytes: u64::try_from(row.bytes).map_err(|e| corrupt("media size", e))?,
+        original_bytes: u64::try_from(row.original_bytes).map_err(|e| corrupt("media size", e))?,
+        width: number("width", row.width)?,
+        height: number("height", row.height)?,
+        frames: number("frames", row.frames)?,
+        file_name: row.file_name,
+        uploaded_by: row.uploaded_by.as_deref().map(|k| uuid("key id", k)).transpose()?,
+        created_at: time(row.created_at)?,
+    })
 }

@@ -104,3 +104,25 @@ impl Default for AccountSettings {
         }
     }
 }
+
+/// A media item: an accepted, cleaned image, stored once per account by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MediaItem {
+    pub id: tern_domain::ids::MediaId,
+    pub account_id: AccountId,
+    /// Hex SHA-256 of the stored (cleaned) bytes; names the blob.
+    pub sha256: String,
+    /// 128-bit random token of the public address Twilio fetches.
+    pub token: String,
+    pub format: tern_domain::media::MediaFormat,
+    pub bytes: u64,
+    /// The size as uploaded, before metadata was removed.
+    pub original_bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub frames: u32,
+    pub file_name: String,
+    /// The API key that uploaded it.
+    pub uploaded_by: Option<ApiKeyId>,
+    pub created_at: DateTime<Utc>,
+}

@@ -75,6 +75,18 @@ impl Readiness {
 }
 
 /// Everything a Tern node stores.
-pub trait Store: Accounts + ApiKeys + Users + Settings + Health {}
+pub trait Store: Accounts + ApiKeys + Users + Settings + Media + Health {}
 
-impl<T: Accounts + ApiKeys + Users + Settings + Health> Store for T {}
+impl<T: Accounts + ApiKeys + Users + Settings + Media + Health> Store for T {}
+
+/// The media library's records (the bytes live in a blob store).
+#[async_trait]
+pub trait Media: Send + Sync {
+    /// Stores the item unless the account has the same bytes already; returns the stored item and
+    /// whether it is new.
+    async fn create_media(&self, item: crate::MediaItem) -> StoreResult<(crate::MediaItem, bool)>;
+    async fn media(&self, account: AccountId, id: tern_domain::ids::MediaId) -> StoreResult<crate::MediaItem>;
+    async fn media_by_token(&self, token: &str) -> StoreResult<crate::MediaItem>;
+    async fn list_media(&self, account: AccountId) -> StoreResult<Vec<crate::MediaItem>>;
+    async fn delete_media(&self, account: AccountId, id: tern_domain::ids::MediaId) -> StoreResult<crate::MediaItem>;
+}

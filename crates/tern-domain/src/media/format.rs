@@ -30,6 +30,20 @@ impl MediaFormat {
         }
     }
 
+    /// The lower-case name used in JSON and storage: `jpeg`, `png`, `gif`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpeg",
+            Self::Png => "png",
+            Self::Gif => "gif",
+        }
+    }
+
+    /// Reads [`MediaFormat::as_str`] back.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Jpeg, Self::Png, Self::Gif].into_iter().find(|f| f.as_str() == name)
+    }
+
     /// Whether a file name's extension (case-insensitive, without the dot) names this format.
     pub fn has_extension(self, extension: &str) -> bool {
         let extension = extension.to_ascii_lowercase();
