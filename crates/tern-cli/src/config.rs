@@ -19,6 +19,7 @@ struct FileConfig {
     admin_token: Option<String>,
     data_dir: Option<PathBuf>,
     log_format: Option<String>,
+    media_store: Option<String>,
 }
 
 /// Values given by flags or `TERN_*` variables (clap reads both), which win over the file.
@@ -45,6 +46,9 @@ pub struct ConfigArgs {
     /// `text` or `json`
     #[arg(long, global = true, env = "TERN_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Where media bytes live: s3://bucket/prefix [default: the data folder]
+    #[arg(long, global = true, env = "TERN_MEDIA_STORE")]
+    pub media_store: Option<String>,
 }
 
 /// How logs are written.
@@ -66,6 +70,7 @@ pub struct Config {
     /// `None` means: read or generate the key file in the data folder.
     pub secret_key: Option<SecretKey>,
     pub admin_token: Option<String>,
+    pub media_store: Option<String>,
 }
 
 impl Config {
@@ -102,7 +107,9 @@ impl Config {
         if admin_token.as_ref().is_some_and(|t| t.len() < 16) {
             bail!("TERN_ADMIN_TOKEN (admin_token): use at least 16 characters");
         }
-        Ok(Self { database_url, data_dir, bind, public_url, twilio_api_base, log_format, secret_key, admin_token })
+        let media_store = args.media_store.clone().or(file.media_store);
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Ok(Self { database_url, data_dir, bind, public_url, twilio_api_base, log_format, secret_key, admin_token, media_store })
     }
 
     /// The operator's key: configured, or generated once into the data folder.

@@ -3,6 +3,8 @@
 //! The backend is SQLite unless `TERN_TEST_STORE=postgres`, in which case each app gets a fresh
 //! database on the server `TERN_TEST_POSTGRES_URL` names.
 
+pub mod images;
+
 use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -43,15 +45,18 @@ pub struct TestAccount {
 
 /// Starts the API on 127.0.0.1:0 with a fresh, migrated database.
 pub async fn spawn_app() -> TestApp {
+    tern_web::install_tls_provider();
     let store = fresh_store().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let address = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState {
         store: store.clone(),
         secret_key: SecretKey::from_bytes([42; 32]),
         admin_token: Some(ADMIN_TOKEN.into()),
         metrics: metrics_handle(),
+        blobs: fresh_blobs(),
+        public_url: address.as_str().into(),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-    let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, tern_web::router(state)).await });
     TestApp { address, store, client: reqwest::Client::new() }
 }
@@ -67,6 +72,15 @@ async fn fresh_store() -> Arc<dyn Store> {
     };
     store.migrate().await.expect("migrate");
     store
+}
+
+/// The data-folder blob store in a fresh folder, or, with `TERN_TEST_MEDIA_STORE=s3://…`, a fresh
+/// prefix of that bucket (endpoint and credentials from the `AWS_*` variables).
+fn fresh_blobs() -> Arc<dyn object_store::ObjectStore> {
+    let run = uuid::Uuid::new_v4();
+    let url = std::env::var("TERN_TEST_MEDIA_STORE").ok().map(|base| format!("{}/{run}", base.trim_end_matches('/')));
+    let folder = std::env::temp_dir().join(format!("tern-test-data-{run}"));
+    tern_web::blobs::open(url.as_deref(), &folder).expect("open the blob store")
 }
 
 /// The process-wide metrics recorder (there can be only one).
@@ -118,5 +132,23 @@ impl TestApp {
             key: key.body["key"].as_str().unwrap().to_owned(),
             key_id: key.body["id"].as_str().unwrap().to_owned(),
         }
+    }
+}
+
+impl TestApp {
+    /// Uploads `bytes` as `name` in the multipart field `file` to `path`.
+    pub async fn upload(&self, path: &str, key: &str, name: &str, bytes: Vec<u8>) -> Reply {
+        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        let response = self.client.post(format!("{}{path}", self.address)).bearer_auth(key).multipart(form).send().await.expect("send upload");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("read body");
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers, text }
+    }
+
+    /// Fetches a full URL without credentials, as Twilio does; returns status, headers, bytes.
+    pub async fn fetch(&self, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self.client.get(url).send().await.expect("fetch");
+        (response.status(), response.headers().clone(), response.bytes().await.expect("read bytes").to_vec())
     }
 }

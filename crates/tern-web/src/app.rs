@@ -16,7 +16,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{ApiError, AppState, api, error::InternalCause, ops};
+use crate::{ApiError, AppState, api, error::InternalCause, ops, public};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/m/{token}", get(public::media))
         .route_layer(middleware::from_fn(observe))
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -36,6 +36,9 @@ pub enum ApiError {
     /// 422: a field's value is not acceptable.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// 422: an uploaded file breaks the media rules; the first problem gives the code.
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    MediaRejected(Vec<tern_domain::media::Problem>),
     /// 500: logged with its cause; the client sees only that it happened.
     #[error("internal error")]
     Internal(String),
@@ -53,6 +56,16 @@ pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Every rule a rejected upload breaks, when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemBody>,
+}
+
+/// One broken rule: a stable code and a message with the figures.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemBody {
+    pub code: &'static str,
+    pub message: String,
 }
 
 /// Marks a response whose cause must be logged; the middleware logs it once.
@@ -70,6 +83,7 @@ impl ApiError {
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            Self::MediaRejected(problems) => (StatusCode::UNPROCESSABLE_ENTITY, problems.first().map_or("invalid", |p| p.code)),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -78,11 +92,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let field = match &self {
-            Self::Invalid { field, .. } => Some(field.clone()),
-            _ => None,
+        let (field, problems) = match &self {
+            Self::Invalid { field, .. } => (Some(field.clone()), Vec::new()),
+            Self::MediaRejected(problems) => {
+                (Some("file".to_owned()), problems.iter().map(|p| ProblemBody { code: p.code, message: p.message.clone() }).collect())
+            }
+            _ => (None, Vec::new()),
         };
-        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field } };
+        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field, problems } };
         let mut response = (status, Json(body)).into_response();
         if let Self::Internal(cause) = self {
             response.extensions_mut().insert(InternalCause(cause));

@@ -6,7 +6,7 @@ use axum::{
 };
 use chrono::Utc;
 use serde::de::DeserializeOwned;
-use tern_domain::credential::api_key_hash;
+use tern_domain::{credential::api_key_hash, ids::ApiKeyId};
 use tern_store::{Account, StoreError};
 
 use crate::{ApiError, AppState};
@@ -27,8 +27,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The account whose API key signed the request.
-pub struct AccountAuth(pub Account);
+/// The account whose API key signed the request, and that key's id.
+pub struct AccountAuth(pub Account, pub ApiKeyId);
 
 impl FromRequestParts<AppState> for AccountAuth {
     type Rejection = ApiError;
@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for AccountAuth {
             Err(StoreError::NotFound) => return Err(ApiError::Unauthorized("the API key is not valid or was revoked")),
             other => other?,
         };
-        Ok(Self(state.store.account(key.account_id).await?))
+        Ok(Self(state.store.account(key.account_id).await?, key.id))
     }
 }
 

@@ -3,9 +3,11 @@
 
 mod api;
 mod app;
+pub mod blobs;
 mod error;
 mod extract;
 mod ops;
+mod public;
 pub mod operator;
 mod state;
 
@@ -19,4 +21,10 @@ pub fn random<const N: usize>() -> [u8; N] {
     let mut bytes = [0; N];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     bytes
+}
+
+/// Installs rustls' ring provider for outgoing HTTPS (S3, and later Twilio). reqwest is built
+/// without one so that no C-heavy default is compiled; calling this again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

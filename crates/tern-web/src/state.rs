@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use object_store::ObjectStore;
 use tern_domain::secret::SecretKey;
 use tern_store::Store;
 
@@ -13,4 +14,8 @@ pub struct AppState {
     /// The operator's token for `/api/v1/admin/*`; without it the admin API is closed.
     pub admin_token: Option<Arc<str>>,
     pub metrics: PrometheusHandle,
+    /// Where media bytes live: the data folder, or an S3-compatible bucket.
+    pub blobs: Arc<dyn ObjectStore>,
+    /// `TERN_PUBLIC_URL`, without a trailing slash: media addresses start with it.
+    pub public_url: Arc<str>,
 }

@@ -31,7 +31,15 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let store = store::open_migrated(&config).await?;
     let metrics = PrometheusBuilder::new().install_recorder().context("install the metrics recorder")?;
-    let state = AppState { store, secret_key: config.secret_key()?, admin_token: config.admin_token.clone().map(Arc::from), metrics };
+    let blobs = tern_web::blobs::open(config.media_store.as_deref(), &config.data_dir).map_err(anyhow::Error::msg)?;
+    let state = AppState {
+        store,
+        secret_key: config.secret_key()?,
+        admin_token: config.admin_token.clone().map(Arc::from),
+        metrics,
+        blobs,
+        public_url: config.public_url.as_str().into(),
+    };
     for role in roles.iter().filter(|r| **r != Role::Api) {
         tracing::info!(?role, "role has nothing to run yet");
     }

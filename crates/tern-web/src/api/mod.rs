@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod keys;
+mod media;
 mod settings;
 mod views;
 
@@ -22,6 +23,7 @@ use crate::AppState;
         (name = "account", description = "The calling account"),
         (name = "settings", description = "The account's settings"),
         (name = "keys", description = "The account's API keys"),
+        (name = "media", description = "The account's media library"),
         (name = "admin", description = "The operator's API (TERN_ADMIN_TOKEN)"),
     )
 )]
@@ -50,6 +52,15 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::set_mms))
         .routes(routes!(admin::create_key))
         .routes(routes!(admin::revoke_key))
+        .routes(routes!(media::list))
+        .routes(routes!(media::get, media::delete))
+        .merge(
+            // Uploads may be far larger than other bodies: large images are offered a fitted copy.
+            OpenApiRouter::new()
+                .routes(routes!(media::upload))
+                .routes(routes!(media::fit))
+                .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BYTES)),
+        )
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -111,7 +111,7 @@ fn nullable<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Resu
 /// The account's settings.
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings", security(("api_key" = [])),
     responses((status = 200, description = "OK", body = SettingsView), (status = 401, description = "No valid credentials", body = ErrorBody)))]
-pub async fn get_settings(State(state): State<AppState>, AccountAuth(account): AccountAuth) -> Result<Json<SettingsView>, ApiError> {
+pub async fn get_settings(State(state): State<AppState>, AccountAuth(account, _): AccountAuth) -> Result<Json<SettingsView>, ApiError> {
     let settings = state.store.settings(account.id).await?;
     Ok(Json(view(settings, account.mms_enabled)))
 }
@@ -120,7 +120,7 @@ pub async fn get_settings(State(state): State<AppState>, AccountAuth(account): A
 #[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", security(("api_key" = [])),
     request_body = SettingsPatch,
     responses((status = 200, description = "OK", body = SettingsView), (status = 400, description = "The body cannot be read", body = ErrorBody), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
-pub async fn patch_settings(State(state): State<AppState>, AccountAuth(account): AccountAuth, ApiJson(patch): ApiJson<SettingsPatch>) -> Result<Json<SettingsView>, ApiError> {
+pub async fn patch_settings(State(state): State<AppState>, AccountAuth(account, _): AccountAuth, ApiJson(patch): ApiJson<SettingsPatch>) -> Result<Json<SettingsView>, ApiError> {
     let mut settings = state.store.settings(account.id).await?;
     apply(&mut settings, patch, &state)?;
     state.store.save_settings(account.id, &settings).await?;

@@ -18,8 +18,16 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
     assert_eq!(seeded.status, StatusCode::OK);
 
     // Path parameter name → globex's resource of that kind.
-    let fixtures: HashMap<&str, String> = HashMap::from([("key_id", globex.key_id.clone())]);
-    let globex_marks = [globex.id.as_str(), globex.write_key.as_str(), globex.key_id.as_str(), "globex", secret_number, "Asia/Tokyo"];
+    let media = app.upload("/api/v1/media", &globex.key, "globex-logo.gif", tern_testkit::images::animated_gif(2)).await;
+    assert_eq!(media.status, StatusCode::CREATED);
+    let media_id = media.body["id"].as_str().unwrap().to_owned();
+    let media_token = media.body["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+
+    let fixtures: HashMap<&str, String> = HashMap::from([("key_id", globex.key_id.clone()), ("media_id", media_id.clone())]);
+    let globex_marks = [
+        globex.id.as_str(), globex.write_key.as_str(), globex.key_id.as_str(), "globex", secret_number, "Asia/Tokyo",
+        media_id.as_str(), media_token.as_str(),
+    ];
 
     let doc = app.call(Method::GET, "/api/v1/openapi.json", None, None).await.body;
     let mut checked = 0;
@@ -68,4 +76,5 @@ async fn assert_untouched(app: &tern_testkit::TestApp, globex: &TestAccount, num
     assert_eq!(settings.status, StatusCode::OK, "globex's key still works");
     assert_eq!(settings.body["test_numbers"], json!([number]));
     assert_eq!(settings.body["timezone"], "Asia/Tokyo");
+    assert_eq!(app.get("/api/v1/media", &globex.key).await.body.as_array().unwrap().len(), 1, "globex's media is still there");
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod isolation;
+mod media;
 mod openapi;
 mod ops;
 mod settings;
