@@ -1,7 +1,10 @@
 //! Configuration: defaults, then `tern.toml`, then `TERN_*` variables, then flags. Every value is
 //! checked at start-up, and an error names the key that holds the bad value.
 
-use std::{net::SocketAddr, path::{Path, PathBuf}};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -79,25 +82,50 @@ impl Config {
     pub fn load(args: &ConfigArgs) -> anyhow::Result<Self> {
         let file = read_file(args.config.as_deref())?;
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("tern-data"));
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("tern-data"));
         let database_url = args
             .database_url
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tern.db").display()));
-        if !["sqlite:", "postgres:", "postgresql:"].iter().any(|s| database_url.starts_with(s)) {
-            bail!("TERN_DATABASE_URL (database_url): {database_url:?} is neither sqlite://… nor postgres://…");
+        if !["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|s| database_url.starts_with(s))
+        {
+            bail!(
+                "TERN_DATABASE_URL (database_url): {database_url:?} is neither sqlite://… nor postgres://…"
+            );
         }
-        let bind_text = args.bind.clone().or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind_text.parse().with_context(|| format!("TERN_BIND (bind): {bind_text:?} is not an address such as 127.0.0.1:8080"))?;
-        let public_url = args.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{bind_text}"));
+        let bind_text = args
+            .bind
+            .clone()
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_text.parse().with_context(|| {
+            format!("TERN_BIND (bind): {bind_text:?} is not an address such as 127.0.0.1:8080")
+        })?;
+        let public_url = args
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{bind_text}"));
         check_url("TERN_PUBLIC_URL (public_url)", &public_url)?;
-        let twilio_api_base = args.twilio_api_base.clone().or(file.twilio_api_base).unwrap_or_else(|| "https://api.twilio.com".into());
+        let twilio_api_base = args
+            .twilio_api_base
+            .clone()
+            .or(file.twilio_api_base)
+            .unwrap_or_else(|| "https://api.twilio.com".into());
         check_url("TERN_TWILIO_API_BASE (twilio_api_base)", &twilio_api_base)?;
         let log_format = match args.log_format.clone().or(file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
-            Some(other) => bail!("TERN_LOG_FORMAT (log_format): {other:?} is neither text nor json"),
+            Some(other) => {
+                bail!("TERN_LOG_FORMAT (log_format): {other:?} is neither text nor json")
+            }
         };
         let secret_key = env("TERN_SECRET_KEY")
             .or(file.secret_key)
@@ -109,7 +137,17 @@ impl Config {
         }
         let media_store = args.media_store.clone().or(file.media_store);
         let public_url = public_url.trim_end_matches('/').to_owned();
-        Ok(Self { database_url, data_dir, bind, public_url, twilio_api_base, log_format, secret_key, admin_token, media_store })
+        Ok(Self {
+            database_url,
+            data_dir,
+            bind,
+            public_url,
+            twilio_api_base,
+            log_format,
+            secret_key,
+            admin_token,
+            media_store,
+        })
     }
 
     /// The operator's key: configured, or generated once into the data folder.
@@ -119,9 +157,11 @@ impl Config {
         }
         let path = self.data_dir.join("secret.key");
         match std::fs::read_to_string(&path) {
-            Ok(hex) => SecretKey::from_hex(&hex).with_context(|| format!("{} holds no valid key", path.display())),
+            Ok(hex) => SecretKey::from_hex(&hex)
+                .with_context(|| format!("{} holds no valid key", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&self.data_dir).with_context(|| format!("create {}", self.data_dir.display()))?;
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("create {}", self.data_dir.display()))?;
                 let key = SecretKey::from_bytes(tern_web::random());
                 write_private(&path, &key.to_hex())?;
                 tracing::warn!(path = %path.display(), "TERN_SECRET_KEY is unset: generated a key; back it up, credentials cannot be read without it");
@@ -139,13 +179,17 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => toml::from_str(&text).with_context(|| format!("{}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(FileConfig::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(FileConfig::default())
+        }
         Err(e) => Err(e).with_context(|| format!("read {}", path.display())),
     }
 }
 
 fn check_url(key: &str, url: &str) -> anyhow::Result<()> {
-    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
     if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
         bail!("{key}: {url:?} is not an http:// or https:// address");
     }
@@ -158,6 +202,9 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("create {}", path.display()))?;
-    file.write_all(contents.as_bytes()).with_context(|| format!("write {}", path.display()))
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("create {}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .with_context(|| format!("write {}", path.display()))
 }

@@ -75,7 +75,9 @@ fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<()> {
     let config = Config::load(args)?;
     tern_web::install_tls_provider();
     telemetry::init(config.log_format, matches!(command, Command::Serve(_)));
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         match command {
             Command::Serve(args) => commands::serve::run(args, config).await,
@@ -83,7 +85,9 @@ fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<()> {
             Command::Accounts(command) => command.run(&config).await,
             Command::Keys(command) => command.run(&config).await,
             Command::Users(command) => command.run(&config).await,
-            Command::Message(_) | Command::Media(_) | Command::Phone(_) => unreachable!("handled without a runtime"),
+            Command::Message(_) | Command::Media(_) | Command::Phone(_) => {
+                unreachable!("handled without a runtime")
+            }
         }
     })
 }

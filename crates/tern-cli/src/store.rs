@@ -13,14 +13,25 @@ use crate::config::Config;
 pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = &config.database_url;
     if url.starts_with("sqlite:") {
-        if let Some(parent) = std::path::Path::new(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
-            }
+        if let Some(parent) = std::path::Path::new(
+            url.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:"),
+        )
+        .parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("create {}", parent.display()))?;
         }
-        Ok(Arc::new(SqliteStore::connect(url).await.with_context(|| format!("open {url}"))?))
+        Ok(Arc::new(
+            SqliteStore::connect(url)
+                .await
+                .with_context(|| format!("open {url}"))?,
+        ))
     } else {
-        let store = PostgresStore::connect(url).await.with_context(|| format!("connect to {}", redact(url)))?;
+        let store = PostgresStore::connect(url)
+            .await
+            .with_context(|| format!("connect to {}", redact(url)))?;
         Ok(Arc::new(store))
     }
 }

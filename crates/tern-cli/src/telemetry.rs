@@ -11,7 +11,10 @@ pub fn init(format: LogFormat, serving: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // A log pipe that closes must not take the server down: tracing would otherwise report the
     // failed write with eprintln!, which panics on a closed stderr.
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

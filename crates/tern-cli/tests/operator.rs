@@ -19,21 +19,40 @@ impl Workdir {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tern"));
-        command.args(args).current_dir(&self.0).env_remove("TERN_DATABASE_URL").env_remove("TERN_SECRET_KEY");
-        if let Ok(admin) = std::env::var("TERN_TEST_POSTGRES_URL") {
-            if std::env::var("TERN_TEST_STORE").as_deref() == Ok("postgres") {
-                command.env("TERN_DATABASE_URL", scratch_database(&admin, &self.0));
-            }
+        command
+            .args(args)
+            .current_dir(&self.0)
+            .env_remove("TERN_DATABASE_URL")
+            .env_remove("TERN_SECRET_KEY");
+        if let Ok(admin) = std::env::var("TERN_TEST_POSTGRES_URL")
+            && std::env::var("TERN_TEST_STORE").as_deref() == Ok("postgres")
+        {
+            command.env("TERN_DATABASE_URL", scratch_database(&admin, &self.0));
         }
         command
     }
 
     /// Runs `tern ARGS` with `stdin`; returns exit code, stdout as JSON, stderr.
     fn tern(&self, args: &[&str], stdin: &str) -> (i32, Value, String) {
-        let mut child = self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), String::from_utf8_lossy(&out.stderr).into())
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
     }
 }
 
@@ -53,8 +72,16 @@ fn scratch_database(admin: &str, dir: &std::path::Path) -> String {
     if let Ok(url) = std::fs::read_to_string(&marker) {
         return url;
     }
-    let name = format!("tern_cli_{}", dir.file_name().unwrap().to_string_lossy().replace('-', "_")).to_lowercase();
-    let status = Command::new("psql").arg(admin).args(["-q", "-c", &format!("CREATE DATABASE {name}")]).status().expect("psql is installed");
+    let name = format!(
+        "tern_cli_{}",
+        dir.file_name().unwrap().to_string_lossy().replace('-', "_")
+    )
+    .to_lowercase();
+    let status = Command::new("psql")
+        .arg(admin)
+        .args(["-q", "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql is installed");
     assert!(status.success());
     let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
     let url = format!("{base}/{name}");
@@ -72,27 +99,48 @@ fn the_operator_creates_accounts_keys_and_users_from_the_command_line() {
 
     let (code, _, stderr) = dir.tern(&["accounts", "create", "acme", "--json"], "");
     assert_eq!(code, 2);
-    assert!(stderr.contains("an account with this name exists"), "{stderr}");
+    assert!(
+        stderr.contains("an account with this name exists"),
+        "{stderr}"
+    );
 
     let (_, enabled, _) = dir.tern(&["accounts", "mms", "enable", "acme", "--json"], "");
     assert_eq!(enabled["mms_enabled"], true);
     let (_, listed, _) = dir.tern(&["accounts", "list", "--json"], "");
-    assert_eq!((listed[0]["id"].as_str(), listed[0]["mms_enabled"].as_bool()), (Some(id.as_str()), Some(true)));
+    assert_eq!(
+        (listed[0]["id"].as_str(), listed[0]["mms_enabled"].as_bool()),
+        (Some(id.as_str()), Some(true))
+    );
 
     let (code, key, _) = dir.tern(&["keys", "create", &id, "--json"], "");
     assert_eq!(code, 0);
     assert!(key["key"].as_str().unwrap().starts_with("tern_"));
-    let (code, revoked, _) = dir.tern(&["keys", "revoke", key["id"].as_str().unwrap(), "--json"], "");
+    let (code, revoked, _) = dir.tern(
+        &["keys", "revoke", key["id"].as_str().unwrap(), "--json"],
+        "",
+    );
     assert_eq!(code, 0);
     assert!(revoked["revoked_at"].is_string());
 
-    let (code, user, stderr) = dir.tern(&["users", "create", "acme", "Ann@Acme.test", "--json"], "a long enough password\n");
+    let (code, user, stderr) = dir.tern(
+        &["users", "create", "acme", "Ann@Acme.test", "--json"],
+        "a long enough password\n",
+    );
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!((user["email"].as_str(), user["password"].is_null()), (Some("ann@acme.test"), true));
-    let (code, _, stderr) = dir.tern(&["users", "create", "acme", "bob@acme.test", "--json"], "short\n");
+    assert_eq!(
+        (user["email"].as_str(), user["password"].is_null()),
+        (Some("ann@acme.test"), true)
+    );
+    let (code, _, stderr) = dir.tern(
+        &["users", "create", "acme", "bob@acme.test", "--json"],
+        "short\n",
+    );
     assert_eq!(code, 2);
     assert!(stderr.contains("at least 10 characters"), "{stderr}");
-    let (code, _, stderr) = dir.tern(&["users", "create", "nobody", "eve@acme.test"], "a long enough password\n");
+    let (code, _, stderr) = dir.tern(
+        &["users", "create", "nobody", "eve@acme.test"],
+        "a long enough password\n",
+    );
     assert_eq!(code, 2);
     assert!(stderr.contains("not found"), "{stderr}");
 }
@@ -106,12 +154,24 @@ fn bad_configuration_is_refused_at_start_naming_the_key() {
     let out = bad_bind.env("TERN_BIND", "localhost").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("TERN_BIND"));
-    std::fs::write(dir.0.join("tern.toml"), "bind = \"127.0.0.1:0\"\nsecret_key = \"abc\"\n").unwrap();
+    std::fs::write(
+        dir.0.join("tern.toml"),
+        "bind = \"127.0.0.1:0\"\nsecret_key = \"abc\"\n",
+    )
+    .unwrap();
     let out = dir.command(&["serve"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("TERN_SECRET_KEY (secret_key)"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("TERN_SECRET_KEY (secret_key)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::write(dir.0.join("tern.toml"), "bnid = \"127.0.0.1:0\"\n").unwrap();
     let out = dir.command(&["serve"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `bnid`"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown field `bnid`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -128,7 +188,10 @@ fn serve_with_no_configuration_starts_on_sqlite_in_tern_data_and_answers_healthz
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     server.stop();
 }
@@ -141,8 +204,18 @@ struct Server {
 impl Server {
     /// Starts `tern serve` on a free port and waits for its "serving" log line.
     fn start(dir: &Workdir) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = dir.command(&["serve"]).env("TERN_BIND", format!("127.0.0.1:{port}")).env("TERN_LOG_FORMAT", "json").stderr(Stdio::piped()).spawn().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = dir
+            .command(&["serve"])
+            .env("TERN_BIND", format!("127.0.0.1:{port}"))
+            .env("TERN_LOG_FORMAT", "json")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let stderr = BufReader::new(child.stderr.take().unwrap());
         for line in stderr.lines() {
             let line = line.unwrap();
@@ -151,20 +224,31 @@ impl Server {
             }
             assert!(!line.contains("ERROR"), "{line}");
         }
-        Self { child, address: format!("127.0.0.1:{port}") }
+        Self {
+            child,
+            address: format!("127.0.0.1:{port}"),
+        }
     }
 
     fn get(&mut self, path: &str) -> String {
         use std::io::Read;
         let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         response
     }
 
     fn stop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let status = self.child.wait().unwrap();
         assert!(status.success(), "graceful shutdown exits 0: {status:?}");
     }

@@ -16,7 +16,10 @@ pub struct InvalidSetting {
 
 impl InvalidSetting {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -86,7 +89,11 @@ impl FromStr for Email {
             }
             None => false,
         };
-        if valid { Ok(Self(s)) } else { Err(InvalidSetting::new("email", "not an e-mail address")) }
+        if valid {
+            Ok(Self(s))
+        } else {
+            Err(InvalidSetting::new("email", "not an e-mail address"))
+        }
     }
 }
 
@@ -106,7 +113,10 @@ impl FromStr for Timezone {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         s.parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
-            InvalidSetting::new("timezone", format!("unknown timezone {s:?}; use an IANA name such as America/New_York"))
+            InvalidSetting::new(
+                "timezone",
+                format!("unknown timezone {s:?}; use an IANA name such as America/New_York"),
+            )
         })
     }
 }
@@ -147,7 +157,10 @@ pub struct QuietHours {
 
 impl Default for QuietHours {
     fn default() -> Self {
-        Self { allowed_from: ClockTime(8 * 60), allowed_until: ClockTime(21 * 60) }
+        Self {
+            allowed_from: ClockTime(8 * 60),
+            allowed_until: ClockTime(21 * 60),
+        }
     }
 }
 
@@ -155,7 +168,10 @@ impl QuietHours {
     /// Checks the window is not empty.
     pub fn validate(&self) -> Result<(), InvalidSetting> {
         if self.allowed_from == self.allowed_until {
-            return Err(InvalidSetting::new("quiet_hours", "the allowed window is empty: from and until are equal"));
+            return Err(InvalidSetting::new(
+                "quiet_hours",
+                "the allowed window is empty: from and until are equal",
+            ));
         }
         Ok(())
     }
@@ -174,7 +190,12 @@ impl FromStr for ClockTime {
             let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
             (h < 24 && m < 60 && s.len() == 5).then_some(h * 60 + m)
         });
-        parsed.map(Self).ok_or_else(|| InvalidSetting::new("quiet_hours", format!("{s:?} is not a time of day; use HH:MM")))
+        parsed.map(Self).ok_or_else(|| {
+            InvalidSetting::new(
+                "quiet_hours",
+                format!("{s:?} is not a time of day; use HH:MM"),
+            )
+        })
     }
 }
 
@@ -201,7 +222,10 @@ pub struct FrequencyCap {
 impl FrequencyCap {
     pub fn validate(&self) -> Result<(), InvalidSetting> {
         if self.messages == 0 || self.days == 0 || self.days > 365 {
-            return Err(InvalidSetting::new("frequency_cap", "messages must be at least 1 and days from 1 to 365"));
+            return Err(InvalidSetting::new(
+                "frequency_cap",
+                "messages must be at least 1 and days from 1 to 365",
+            ));
         }
         Ok(())
     }
@@ -231,7 +255,12 @@ impl Sender {
     /// Checks the address fits its kind and normalises the country code.
     pub fn validate(mut self, index: usize) -> Result<Self, InvalidSetting> {
         let field = |name: &str| format!("senders[{index}].{name}");
-        let region: Region = self.country.parse().map_err(|e: crate::phone::RegionError| InvalidSetting::new(field("country"), e.to_string()))?;
+        let region: Region = self
+            .country
+            .parse()
+            .map_err(|e: crate::phone::RegionError| {
+                InvalidSetting::new(field("country"), e.to_string())
+            })?;
         self.country = region.code().to_owned();
         let address_ok = match self.kind {
             SenderKind::PhoneNumber => match PhoneNumber::parse(&self.address, None) {
@@ -241,7 +270,10 @@ impl Sender {
                 }
                 Err(_) => false,
             },
-            SenderKind::ShortCode => (3..=8).contains(&self.address.len()) && self.address.bytes().all(|b| b.is_ascii_digit()),
+            SenderKind::ShortCode => {
+                (3..=8).contains(&self.address.len())
+                    && self.address.bytes().all(|b| b.is_ascii_digit())
+            }
             SenderKind::MessagingService => is_sid(&self.address, "MG"),
         };
         if !address_ok {
@@ -250,10 +282,16 @@ impl Sender {
                 SenderKind::ShortCode => "3 to 8 digits",
                 SenderKind::MessagingService => "a Messaging Service SID: MG and 32 hex digits",
             };
-            return Err(InvalidSetting::new(field("address"), format!("expected {expected}")));
+            return Err(InvalidSetting::new(
+                field("address"),
+                format!("expected {expected}"),
+            ));
         }
         if !(1..=10_000).contains(&self.segments_per_second) {
-            return Err(InvalidSetting::new(field("segments_per_second"), "must be from 1 to 10000"));
+            return Err(InvalidSetting::new(
+                field("segments_per_second"),
+                "must be from 1 to 10000",
+            ));
         }
         Ok(self)
     }
@@ -273,17 +311,33 @@ pub struct Prices {
 
 impl Prices {
     pub fn validate(mut self) -> Result<Self, InvalidSetting> {
-        if !(self.currency.is_empty() || (self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase()))) {
-            return Err(InvalidSetting::new("prices.currency", "use a three-letter ISO 4217 code such as USD"));
+        if !(self.currency.is_empty()
+            || (self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase())))
+        {
+            return Err(InvalidSetting::new(
+                "prices.currency",
+                "use a three-letter ISO 4217 code such as USD",
+            ));
         }
         let mut normalised = BTreeMap::new();
         for (country, price) in self.per_segment {
             let field = format!("prices.per_segment.{country}");
-            let region: Region = country.parse().map_err(|e: crate::phone::RegionError| InvalidSetting::new(&field, e.to_string()))?;
-            let decimal = price.split_once('.').map_or((price.as_str(), "0"), |(a, b)| (a, b));
-            let ok = !decimal.0.is_empty() && decimal.0.bytes().all(|b| b.is_ascii_digit()) && !decimal.1.is_empty() && decimal.1.len() <= 6 && decimal.1.bytes().all(|b| b.is_ascii_digit());
+            let region: Region = country.parse().map_err(|e: crate::phone::RegionError| {
+                InvalidSetting::new(&field, e.to_string())
+            })?;
+            let decimal = price
+                .split_once('.')
+                .map_or((price.as_str(), "0"), |(a, b)| (a, b));
+            let ok = !decimal.0.is_empty()
+                && decimal.0.bytes().all(|b| b.is_ascii_digit())
+                && !decimal.1.is_empty()
+                && decimal.1.len() <= 6
+                && decimal.1.bytes().all(|b| b.is_ascii_digit());
             if !ok {
-                return Err(InvalidSetting::new(field, format!("{price:?} is not a price; write a decimal such as 0.0079")));
+                return Err(InvalidSetting::new(
+                    field,
+                    format!("{price:?} is not a price; write a decimal such as 0.0079"),
+                ));
             }
             normalised.insert(region.code().to_owned(), price);
         }
@@ -300,16 +354,35 @@ mod tests {
     fn settings_values_are_checked_with_the_field_named() {
         assert!("acme-shop".parse::<AccountName>().is_ok());
         assert_eq!("a b".parse::<AccountName>().unwrap_err().field, "name");
-        assert_eq!("Ann@Example.com".parse::<Email>().unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            "Ann@Example.com".parse::<Email>().unwrap().as_str(),
+            "ann@example.com"
+        );
         assert!("ann@".parse::<Email>().is_err());
         assert!("Europe/Istanbul".parse::<Timezone>().is_ok());
-        assert_eq!("Mars/Base".parse::<Timezone>().unwrap_err().field, "timezone");
+        assert_eq!(
+            "Mars/Base".parse::<Timezone>().unwrap_err().field,
+            "timezone"
+        );
         assert_eq!(String::from("08:05".parse::<ClockTime>().unwrap()), "08:05");
         assert!("24:00".parse::<ClockTime>().is_err());
-        let sender = Sender { country: "us".into(), kind: SenderKind::PhoneNumber, address: "+1 415 555 2671".into(), segments_per_second: 1 };
+        let sender = Sender {
+            country: "us".into(),
+            kind: SenderKind::PhoneNumber,
+            address: "+1 415 555 2671".into(),
+            segments_per_second: 1,
+        };
         let sender = sender.validate(0).unwrap();
-        assert_eq!((sender.country.as_str(), sender.address.as_str()), ("US", "+14155552671"));
-        let bad = Sender { country: "US".into(), kind: SenderKind::MessagingService, address: "MG123".into(), segments_per_second: 1 };
+        assert_eq!(
+            (sender.country.as_str(), sender.address.as_str()),
+            ("US", "+14155552671")
+        );
+        let bad = Sender {
+            country: "US".into(),
+            kind: SenderKind::MessagingService,
+            address: "MG123".into(),
+            segments_per_second: 1,
+        };
         assert_eq!(bad.validate(2).unwrap_err().field, "senders[2].address");
     }
 }

@@ -1,9 +1,6 @@
 //! API keys, event write keys and passwords: how they look, how they are stored.
 
-use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::SaltString,
-};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use sha2::{Digest, Sha256};
 
 /// A new API key: the secret shown once, and what is stored.
@@ -17,7 +14,11 @@ pub struct NewApiKey {
 /// API keys look like `tern_` and 48 hex digits.
 pub fn new_api_key(random: [u8; 24]) -> NewApiKey {
     let secret = format!("tern_{}", hex::encode(random));
-    NewApiKey { hash: api_key_hash(&secret), prefix: secret[..13].to_owned(), secret }
+    NewApiKey {
+        hash: api_key_hash(&secret),
+        prefix: secret[..13].to_owned(),
+        secret,
+    }
 }
 
 /// The stored form of an API key. Keys carry 192 random bits, so a plain SHA-256 is enough: there
@@ -45,12 +46,19 @@ pub fn hash_password(password: &str, salt: [u8; 16]) -> Result<String, WeakPassw
         return Err(WeakPassword);
     }
     let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters").to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with default parameters")
+        .to_string())
 }
 
 /// Whether `password` matches a hash from [`hash_password`].
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]

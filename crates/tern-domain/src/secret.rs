@@ -50,13 +50,17 @@ impl SecretKey {
 
     /// Decrypts what [`SecretKey::seal`] produced.
     pub fn open(&self, sealed: &str) -> Result<String, SecretError> {
-        let bytes = STANDARD.decode(sealed).map_err(|_| SecretError::CannotOpen)?;
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| SecretError::CannotOpen)?;
         if bytes.len() < 12 {
             return Err(SecretError::CannotOpen);
         }
         let (nonce, ciphertext) = bytes.split_at(12);
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0));
-        let plain = cipher.decrypt(Nonce::from_slice(nonce), ciphertext).map_err(|_| SecretError::CannotOpen)?;
+        let plain = cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| SecretError::CannotOpen)?;
         String::from_utf8(plain).map_err(|_| SecretError::CannotOpen)
     }
 }
@@ -71,8 +75,17 @@ mod tests {
         let sealed = key.seal("auth-token", [1; 12]);
         assert!(!sealed.contains("auth-token"));
         assert_eq!(key.open(&sealed).unwrap(), "auth-token");
-        assert_eq!(SecretKey::from_bytes([8; 32]).open(&sealed), Err(SecretError::CannotOpen));
-        assert_eq!(SecretKey::from_hex(&key.to_hex()).unwrap().open(&sealed).unwrap(), "auth-token");
+        assert_eq!(
+            SecretKey::from_bytes([8; 32]).open(&sealed),
+            Err(SecretError::CannotOpen)
+        );
+        assert_eq!(
+            SecretKey::from_hex(&key.to_hex())
+                .unwrap()
+                .open(&sealed)
+                .unwrap(),
+            "auth-token"
+        );
         assert_eq!(SecretKey::from_hex("abc").unwrap_err(), SecretError::BadKey);
     }
 }

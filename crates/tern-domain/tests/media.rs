@@ -305,7 +305,10 @@ mod fit {
     fn assert_fits(fitted: &tern_domain::media::Fitted) {
         let report = check("fitted", &fitted.bytes);
         assert!(report.ok, "{:?}", report.errors);
-        assert_eq!((report.width, report.height, report.frames), (Some(fitted.width), Some(fitted.height), Some(fitted.frames)));
+        assert_eq!(
+            (report.width, report.height, report.frames),
+            (Some(fitted.width), Some(fitted.height), Some(fitted.frames))
+        );
     }
 
     #[test]
@@ -315,7 +318,12 @@ mod fit {
         assert!(!check("big.jpg", &rotated).ok);
         let fitted = fit_media(&rotated, &MediaLimits::default()).unwrap();
         assert_eq!(fitted.format, MediaFormat::Jpeg);
-        assert!(fitted.height > fitted.width, "orientation 6 turned into pixels: {}x{}", fitted.width, fitted.height);
+        assert!(
+            fitted.height > fitted.width,
+            "orientation 6 turned into pixels: {}x{}",
+            fitted.width,
+            fitted.height
+        );
         assert_fits(&fitted);
     }
 
@@ -331,7 +339,14 @@ mod fit {
         {
             let mut encoder = GifEncoder::new(&mut gif);
             for i in 0..4 {
-                encoder.encode_frame(Frame::from_parts(noise(400, 300, 30 + i), 0, 0, Delay::from_numer_denom_ms(80, 1))).unwrap();
+                encoder
+                    .encode_frame(Frame::from_parts(
+                        noise(400, 300, 30 + i),
+                        0,
+                        0,
+                        Delay::from_numer_denom_ms(80, 1),
+                    ))
+                    .unwrap();
             }
         }
         assert!(gif.len() > 614_400);
@@ -344,7 +359,16 @@ mod fit {
     fn too_many_pixels_or_no_image_cannot_be_fitted() {
         let mut gif = animated_gif(1);
         gif[6..10].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
-        assert_eq!(fit_media(&gif, &MediaLimits::default()), Err(FitError::TooManyPixels { width: 65535, height: 65535 }));
-        assert_eq!(fit_media(b"RIFF\0\0\0\0WEBP", &MediaLimits::default()), Err(FitError::NotAnImage));
+        assert_eq!(
+            fit_media(&gif, &MediaLimits::default()),
+            Err(FitError::TooManyPixels {
+                width: 65535,
+                height: 65535
+            })
+        );
+        assert_eq!(
+            fit_media(b"RIFF\0\0\0\0WEBP", &MediaLimits::default()),
+            Err(FitError::NotAnImage)
+        );
     }
 }

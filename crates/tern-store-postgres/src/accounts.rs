@@ -16,7 +16,13 @@ struct AccountRow {
 
 impl AccountRow {
     fn into_account(self) -> StoreResult<Account> {
-        decode::account(&self.id, self.name, self.mms_enabled, self.write_key, self.created_at)
+        decode::account(
+            &self.id,
+            self.name,
+            self.mms_enabled,
+            self.write_key,
+            self.created_at,
+        )
     }
 }
 
@@ -39,15 +45,29 @@ impl Accounts for PostgresStore {
             .await
             .map_err(map_error)?;
         tx.commit().await.map_err(map_error)?;
-        Ok(Account { id: new.id, name: new.name, mms_enabled: false, write_key: new.write_key, created_at: new.created_at })
+        Ok(Account {
+            id: new.id,
+            name: new.name,
+            mms_enabled: false,
+            write_key: new.write_key,
+            created_at: new.created_at,
+        })
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        self.fetch_one("SELECT id, name, mms_enabled, write_key, created_at FROM accounts WHERE id = $1", &id.to_string()).await
+        self.fetch_one(
+            "SELECT id, name, mms_enabled, write_key, created_at FROM accounts WHERE id = $1",
+            &id.to_string(),
+        )
+        .await
     }
 
     async fn account_by_name(&self, name: &str) -> StoreResult<Account> {
-        self.fetch_one("SELECT id, name, mms_enabled, write_key, created_at FROM accounts WHERE name = $1", name).await
+        self.fetch_one(
+            "SELECT id, name, mms_enabled, write_key, created_at FROM accounts WHERE name = $1",
+            name,
+        )
+        .await
     }
 
     async fn account_by_write_key(&self, write_key: &str) -> StoreResult<Account> {
@@ -55,10 +75,12 @@ impl Accounts for PostgresStore {
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
-        let rows: Vec<AccountRow> = sqlx::query_as("SELECT id, name, mms_enabled, write_key, created_at FROM accounts ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_error)?;
+        let rows: Vec<AccountRow> = sqlx::query_as(
+            "SELECT id, name, mms_enabled, write_key, created_at FROM accounts ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
@@ -75,7 +97,11 @@ impl Accounts for PostgresStore {
 
 impl PostgresStore {
     async fn fetch_one(&self, sql: &'static str, key: &str) -> StoreResult<Account> {
-        let row: AccountRow = sqlx::query_as(sql).bind(key).fetch_one(&self.pool).await.map_err(map_error)?;
+        let row: AccountRow = sqlx::query_as(sql)
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
         row.into_account()
     }
 }

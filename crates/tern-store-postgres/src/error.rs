@@ -6,7 +6,9 @@ pub fn map_error(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         sqlx::Error::Database(db) => match db.kind() {
-            ErrorKind::UniqueViolation => StoreError::Conflict { constraint: db.constraint().unwrap_or("unique").to_owned() },
+            ErrorKind::UniqueViolation => StoreError::Conflict {
+                constraint: db.constraint().unwrap_or("unique").to_owned(),
+            },
             ErrorKind::ForeignKeyViolation => StoreError::NotFound,
             _ => StoreError::Other(Box::new(error)),
         },

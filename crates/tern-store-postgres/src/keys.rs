@@ -18,7 +18,14 @@ struct KeyRow {
 
 impl KeyRow {
     fn into_record(self) -> StoreResult<ApiKeyRecord> {
-        decode::api_key(&self.id, &self.account_id, self.prefix, self.created_at, self.last_used_at, self.revoked_at)
+        decode::api_key(
+            &self.id,
+            &self.account_id,
+            self.prefix,
+            self.created_at,
+            self.last_used_at,
+            self.revoked_at,
+        )
     }
 }
 
@@ -73,7 +80,12 @@ impl ApiKeys for PostgresStore {
         rows.into_iter().map(KeyRow::into_record).collect()
     }
 
-    async fn revoke_api_key(&self, account: Option<AccountId>, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<ApiKeyRecord> {
+    async fn revoke_api_key(
+        &self,
+        account: Option<AccountId>,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiKeyRecord> {
         let row: KeyRow = sqlx::query_as(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND ($3::text IS NULL OR account_id = $3)
              RETURNING id, account_id, prefix, created_at, last_used_at, revoked_at",

@@ -44,13 +44,18 @@ pub async fn create_scratch_database(admin_url: &str) -> Result<String, StoreErr
     use sqlx::{Connection, Executor, PgConnection};
     let name = format!("tern_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(admin_url).await.map_err(map_error)?;
-    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.map_err(map_error)?;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .map_err(map_error)?;
     Ok(scratch_url(admin_url, &name))
 }
 
 fn scratch_url(admin_url: &str, name: &str) -> String {
     // Replace the path (database) of the admin URL, keeping credentials, host and query.
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let authority_end = base.find("://").map_or(0, |i| i + 3);
     let host_part = base[authority_end..].split('/').next().unwrap_or_default();
     let mut url = format!("{}{}/{}", &base[..authority_end], host_part, name);

@@ -6,7 +6,9 @@ pub fn map_error(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         sqlx::Error::Database(db) => match db.kind() {
-            ErrorKind::UniqueViolation => StoreError::Conflict { constraint: constraint_name(db.message()) },
+            ErrorKind::UniqueViolation => StoreError::Conflict {
+                constraint: constraint_name(db.message()),
+            },
             ErrorKind::ForeignKeyViolation => StoreError::NotFound,
             _ => StoreError::Other(Box::new(error)),
         },
@@ -16,5 +18,10 @@ pub fn map_error(error: sqlx::Error) -> StoreError {
 
 /// SQLite names the columns, not the constraint: "UNIQUE constraint failed: accounts.name".
 fn constraint_name(message: &str) -> String {
-    message.rsplit(": ").next().unwrap_or(message).replace('.', "_") + "_key"
+    message
+        .rsplit(": ")
+        .next()
+        .unwrap_or(message)
+        .replace('.', "_")
+        + "_key"
 }

@@ -24,8 +24,36 @@ struct MediaRow {
 
 impl MediaRow {
     fn into_item(self) -> StoreResult<MediaItem> {
-        let Self { id, account_id, sha256, token, format, bytes, original_bytes, width, height, frames, file_name, uploaded_by, created_at } = self;
-        decode::media(decode::MediaColumns { id, account_id, sha256, token, format, bytes, original_bytes, width, height, frames, file_name, uploaded_by, created_at })
+        let Self {
+            id,
+            account_id,
+            sha256,
+            token,
+            format,
+            bytes,
+            original_bytes,
+            width,
+            height,
+            frames,
+            file_name,
+            uploaded_by,
+            created_at,
+        } = self;
+        decode::media(decode::MediaColumns {
+            id,
+            account_id,
+            sha256,
+            token,
+            format,
+            bytes,
+            original_bytes,
+            width,
+            height,
+            frames,
+            file_name,
+            uploaded_by,
+            created_at,
+        })
     }
 }
 
@@ -56,12 +84,13 @@ impl Media for SqliteStore {
         match inserted {
             Some(row) => Ok((row.into_item()?, true)),
             None => {
-                let row: MediaRow = sqlx::query_as("SELECT * FROM media WHERE account_id = $1 AND sha256 = $2")
-                    .bind(item.account_id.to_string())
-                    .bind(&item.sha256)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(map_error)?;
+                let row: MediaRow =
+                    sqlx::query_as("SELECT * FROM media WHERE account_id = $1 AND sha256 = $2")
+                        .bind(item.account_id.to_string())
+                        .bind(&item.sha256)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_error)?;
                 Ok((row.into_item()?, false))
             }
         }
@@ -78,26 +107,33 @@ impl Media for SqliteStore {
     }
 
     async fn media_by_token(&self, token: &str) -> StoreResult<MediaItem> {
-        let row: MediaRow = sqlx::query_as("SELECT * FROM media WHERE token = $1").bind(token).fetch_one(&self.pool).await.map_err(map_error)?;
+        let row: MediaRow = sqlx::query_as("SELECT * FROM media WHERE token = $1")
+            .bind(token)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
         row.into_item()
     }
 
     async fn list_media(&self, account: AccountId) -> StoreResult<Vec<MediaItem>> {
-        let rows: Vec<MediaRow> = sqlx::query_as("SELECT * FROM media WHERE account_id = $1 ORDER BY created_at DESC, id")
-            .bind(account.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_error)?;
+        let rows: Vec<MediaRow> = sqlx::query_as(
+            "SELECT * FROM media WHERE account_id = $1 ORDER BY created_at DESC, id",
+        )
+        .bind(account.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
         rows.into_iter().map(MediaRow::into_item).collect()
     }
 
     async fn delete_media(&self, account: AccountId, id: MediaId) -> StoreResult<MediaItem> {
-        let row: MediaRow = sqlx::query_as("DELETE FROM media WHERE account_id = $1 AND id = $2 RETURNING *")
-            .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_error)?;
+        let row: MediaRow =
+            sqlx::query_as("DELETE FROM media WHERE account_id = $1 AND id = $2 RETURNING *")
+                .bind(account.to_string())
+                .bind(id.to_string())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_error)?;
         row.into_item()
     }
 }

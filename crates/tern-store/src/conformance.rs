@@ -8,8 +8,8 @@ use tern_domain::{
 };
 
 use crate::{
-    AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials, Store,
-    StoreError,
+    AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
+    Store, StoreError,
 };
 
 /// Generates one `#[tokio::test]` per story; `$fresh` is an async fn returning a fresh, migrated
@@ -43,7 +43,9 @@ macro_rules! conformance_suite {
 }
 
 fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000 + seconds, 0).single().expect("valid time")
+    Utc.timestamp_opt(1_700_000_000 + seconds, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn id<T: From<uuid::Uuid>>(n: u8) -> T {
@@ -51,7 +53,12 @@ fn id<T: From<uuid::Uuid>>(n: u8) -> T {
 }
 
 async fn account(store: &dyn Store, n: u8, name: &str) -> AccountId {
-    let new = NewAccount { id: id(n), name: name.parse().unwrap(), write_key: format!("wk_{name}"), created_at: at(n.into()) };
+    let new = NewAccount {
+        id: id(n),
+        name: name.parse().unwrap(),
+        write_key: format!("wk_{name}"),
+        created_at: at(n.into()),
+    };
     store.create_account(new).await.expect("create account").id
 }
 
@@ -60,17 +67,47 @@ pub async fn accounts_are_unique_by_name_and_found_by_id_name_and_write_key(stor
     let globex = account(store, 2, "globex").await;
 
     let found = store.account(acme).await.unwrap();
-    assert_eq!((found.name.as_str(), found.mms_enabled, found.created_at), ("acme", false, at(1)));
+    assert_eq!(
+        (found.name.as_str(), found.mms_enabled, found.created_at),
+        ("acme", false, at(1))
+    );
     assert_eq!(store.account_by_name("globex").await.unwrap().id, globex);
-    assert_eq!(store.account_by_write_key("wk_acme").await.unwrap().id, acme);
-    let names: Vec<String> = store.list_accounts().await.unwrap().into_iter().map(|a| a.name.to_string()).collect();
+    assert_eq!(
+        store.account_by_write_key("wk_acme").await.unwrap().id,
+        acme
+    );
+    let names: Vec<String> = store
+        .list_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name.to_string())
+        .collect();
     assert_eq!(names, ["acme", "globex"]);
 
-    let duplicate = NewAccount { id: id(3), name: "acme".parse().unwrap(), write_key: "wk_other".into(), created_at: at(3) };
-    assert!(matches!(store.create_account(duplicate).await, Err(StoreError::Conflict { .. })));
-    assert!(matches!(store.account(id(9)).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.account_by_name("nobody").await, Err(StoreError::NotFound)));
-    assert_eq!(store.list_accounts().await.unwrap().len(), 2, "the refused account left nothing");
+    let duplicate = NewAccount {
+        id: id(3),
+        name: "acme".parse().unwrap(),
+        write_key: "wk_other".into(),
+        created_at: at(3),
+    };
+    assert!(matches!(
+        store.create_account(duplicate).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        store.account(id(9)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.account_by_name("nobody").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.list_accounts().await.unwrap().len(),
+        2,
+        "the refused account left nothing"
+    );
 }
 
 pub async fn the_mms_flag_changes_only_the_account_it_names(store: &dyn Store) {
@@ -79,71 +116,173 @@ pub async fn the_mms_flag_changes_only_the_account_it_names(store: &dyn Store) {
     assert!(store.set_mms_enabled(acme, true).await.unwrap().mms_enabled);
     assert!(store.account(acme).await.unwrap().mms_enabled);
     assert!(!store.account(globex).await.unwrap().mms_enabled);
-    assert!(!store.set_mms_enabled(acme, false).await.unwrap().mms_enabled);
-    assert!(matches!(store.set_mms_enabled(id(9), true).await, Err(StoreError::NotFound)));
+    assert!(
+        !store
+            .set_mms_enabled(acme, false)
+            .await
+            .unwrap()
+            .mms_enabled
+    );
+    assert!(matches!(
+        store.set_mms_enabled(id(9), true).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 pub async fn api_keys_authenticate_until_revoked_and_list_per_account(store: &dyn Store) {
     let acme = account(store, 1, "acme").await;
     let globex = account(store, 2, "globex").await;
-    let key = |n: u8, account: AccountId| NewApiKeyRecord { id: id(n), account_id: account, prefix: format!("tern_{n:08}"), hash: format!("hash-{n}"), created_at: at(10) };
+    let key = |n: u8, account: AccountId| NewApiKeyRecord {
+        id: id(n),
+        account_id: account,
+        prefix: format!("tern_{n:08}"),
+        hash: format!("hash-{n}"),
+        created_at: at(10),
+    };
     store.create_api_key(key(11, acme)).await.unwrap();
     store.create_api_key(key(12, acme)).await.unwrap();
     store.create_api_key(key(21, globex)).await.unwrap();
 
     let used = store.use_api_key("hash-11", at(20)).await.unwrap();
     assert_eq!((used.account_id, used.last_used_at), (acme, Some(at(20))));
-    assert!(matches!(store.use_api_key("hash-unknown", at(20)).await, Err(StoreError::NotFound)));
-    let listed: Vec<ApiKeyId> = store.list_api_keys(acme).await.unwrap().iter().map(|k| k.id).collect();
+    assert!(matches!(
+        store.use_api_key("hash-unknown", at(20)).await,
+        Err(StoreError::NotFound)
+    ));
+    let listed: Vec<ApiKeyId> = store
+        .list_api_keys(acme)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.id)
+        .collect();
     assert_eq!(listed, [id::<ApiKeyId>(11), id(12)]);
 
     // Another account's key cannot be revoked through this account.
-    assert!(matches!(store.revoke_api_key(Some(globex), id(11), at(30)).await, Err(StoreError::NotFound)));
-    let revoked = store.revoke_api_key(Some(acme), id(11), at(30)).await.unwrap();
+    assert!(matches!(
+        store.revoke_api_key(Some(globex), id(11), at(30)).await,
+        Err(StoreError::NotFound)
+    ));
+    let revoked = store
+        .revoke_api_key(Some(acme), id(11), at(30))
+        .await
+        .unwrap();
     assert_eq!(revoked.revoked_at, Some(at(30)));
-    assert_eq!(store.revoke_api_key(None, id(11), at(40)).await.unwrap().revoked_at, Some(at(30)));
-    assert!(matches!(store.use_api_key("hash-11", at(50)).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        store
+            .revoke_api_key(None, id(11), at(40))
+            .await
+            .unwrap()
+            .revoked_at,
+        Some(at(30))
+    );
+    assert!(matches!(
+        store.use_api_key("hash-11", at(50)).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(store.use_api_key("hash-12", at(50)).await.is_ok());
-    let duplicate = NewApiKeyRecord { id: id(13), ..key(12, acme) };
-    assert!(matches!(store.create_api_key(duplicate).await, Err(StoreError::Conflict { .. })));
+    let duplicate = NewApiKeyRecord {
+        id: id(13),
+        ..key(12, acme)
+    };
+    assert!(matches!(
+        store.create_api_key(duplicate).await,
+        Err(StoreError::Conflict { .. })
+    ));
 }
 
 pub async fn users_are_unique_by_email(store: &dyn Store) {
     let acme = account(store, 1, "acme").await;
     let globex = account(store, 2, "globex").await;
-    let user = |n: u8, account: AccountId, email: &str| NewUser { id: id(n), account_id: account, email: email.parse().unwrap(), password_hash: format!("argon-{n}"), created_at: at(5) };
-    store.create_user(user(31, acme, "ann@acme.test")).await.unwrap();
-    store.create_user(user(32, globex, "bob@globex.test")).await.unwrap();
-    assert!(matches!(store.create_user(user(33, globex, "ANN@acme.test")).await, Err(StoreError::Conflict { .. })));
-    assert!(matches!(store.create_user(user(34, id(9), "eve@nowhere.test")).await, Err(StoreError::NotFound | StoreError::Conflict { .. })));
+    let user = |n: u8, account: AccountId, email: &str| NewUser {
+        id: id(n),
+        account_id: account,
+        email: email.parse().unwrap(),
+        password_hash: format!("argon-{n}"),
+        created_at: at(5),
+    };
+    store
+        .create_user(user(31, acme, "ann@acme.test"))
+        .await
+        .unwrap();
+    store
+        .create_user(user(32, globex, "bob@globex.test"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_user(user(33, globex, "ANN@acme.test")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        store.create_user(user(34, id(9), "eve@nowhere.test")).await,
+        Err(StoreError::NotFound | StoreError::Conflict { .. })
+    ));
 
     let (found, hash) = store.user_by_email("ann@acme.test").await.unwrap();
-    assert_eq!((found.id, found.account_id, hash.as_str()), (id::<UserId>(31), acme, "argon-31"));
-    let emails: Vec<String> = store.list_users(globex).await.unwrap().into_iter().map(|u| u.email).collect();
+    assert_eq!(
+        (found.id, found.account_id, hash.as_str()),
+        (id::<UserId>(31), acme, "argon-31")
+    );
+    let emails: Vec<String> = store
+        .list_users(globex)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
     assert_eq!(emails, ["bob@globex.test"]);
 }
 
 pub async fn settings_start_with_defaults_and_round_trip(store: &dyn Store) {
     let acme = account(store, 1, "acme").await;
     let globex = account(store, 2, "globex").await;
-    assert_eq!(store.settings(acme).await.unwrap(), AccountSettings::default());
+    assert_eq!(
+        store.settings(acme).await.unwrap(),
+        AccountSettings::default()
+    );
 
     let mut settings = AccountSettings {
         timezone: "Europe/Istanbul".parse().unwrap(),
-        frequency_cap: Some(FrequencyCap { messages: 3, days: 7 }),
+        frequency_cap: Some(FrequencyCap {
+            messages: 3,
+            days: 7,
+        }),
         opt_out_footer: "STOP to end".into(),
         test_numbers: vec!["+14155552671".into()],
-        prices: Prices { currency: "USD".into(), per_segment: [("US".to_owned(), "0.0079".to_owned())].into() },
-        senders: vec![Sender { country: "US".into(), kind: SenderKind::ShortCode, address: "12345".into(), segments_per_second: 100 }],
-        twilio: Some(SealedTwilioCredentials { account_sid: format!("AC{}", "0".repeat(32)), auth_token_sealed: "sealed".into(), api_key_sid: None, api_key_secret_sealed: None }),
+        prices: Prices {
+            currency: "USD".into(),
+            per_segment: [("US".to_owned(), "0.0079".to_owned())].into(),
+        },
+        senders: vec![Sender {
+            country: "US".into(),
+            kind: SenderKind::ShortCode,
+            address: "12345".into(),
+            segments_per_second: 100,
+        }],
+        twilio: Some(SealedTwilioCredentials {
+            account_sid: format!("AC{}", "0".repeat(32)),
+            auth_token_sealed: "sealed".into(),
+            api_key_sid: None,
+            api_key_secret_sealed: None,
+        }),
         ..AccountSettings::default()
     };
     settings.quiet_hours.allowed_from = "09:30".parse().unwrap();
     store.save_settings(acme, &settings).await.unwrap();
     assert_eq!(store.settings(acme).await.unwrap(), settings);
-    assert_eq!(store.settings(globex).await.unwrap(), AccountSettings::default(), "other accounts are untouched");
-    assert!(matches!(store.settings(id(9)).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.save_settings(id(9), &settings).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        store.settings(globex).await.unwrap(),
+        AccountSettings::default(),
+        "other accounts are untouched"
+    );
+    assert!(matches!(
+        store.settings(id(9)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.save_settings(id(9), &settings).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 pub async fn migrations_are_idempotent_and_readiness_reports_them(store: &dyn Store) {
@@ -171,22 +310,53 @@ fn media_item(n: u8, account: AccountId, sha: &str) -> MediaItem {
     }
 }
 
-pub async fn media_is_stored_once_per_account_and_found_only_through_its_account_or_token(store: &dyn Store) {
+pub async fn media_is_stored_once_per_account_and_found_only_through_its_account_or_token(
+    store: &dyn Store,
+) {
     let acme = account(store, 1, "acme").await;
     let globex = account(store, 2, "globex").await;
-    let (stored, created) = store.create_media(media_item(41, acme, "aa")).await.unwrap();
+    let (stored, created) = store
+        .create_media(media_item(41, acme, "aa"))
+        .await
+        .unwrap();
     assert!(created);
-    assert_eq!(stored, media_item(41, acme, "aa"), "every field round-trips");
-    let (again, created) = store.create_media(media_item(42, acme, "aa")).await.unwrap();
-    assert_eq!((again.id, created), (id(41), false), "the same bytes are stored once per account");
-    let (theirs, created) = store.create_media(media_item(43, globex, "aa")).await.unwrap();
-    assert!(created && theirs.id == id(43), "another account stores its own copy");
+    assert_eq!(
+        stored,
+        media_item(41, acme, "aa"),
+        "every field round-trips"
+    );
+    let (again, created) = store
+        .create_media(media_item(42, acme, "aa"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.id, created),
+        (id(41), false),
+        "the same bytes are stored once per account"
+    );
+    let (theirs, created) = store
+        .create_media(media_item(43, globex, "aa"))
+        .await
+        .unwrap();
+    assert!(
+        created && theirs.id == id(43),
+        "another account stores its own copy"
+    );
 
     assert_eq!(store.media_by_token("token-41").await.unwrap().id, id(41));
-    assert!(matches!(store.media(globex, id(41)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.media(globex, id(41)).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.list_media(acme).await.unwrap().len(), 1);
-    assert!(matches!(store.delete_media(globex, id(41)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_media(globex, id(41)).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.delete_media(acme, id(41)).await.unwrap().sha256, "aa");
-    assert!(matches!(store.media_by_token("token-41").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.media_by_token("token-41").await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.list_media(globex).await.unwrap().len(), 1);
 }

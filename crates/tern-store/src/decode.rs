@@ -16,14 +16,24 @@ pub fn millis(at: DateTime<Utc>) -> i64 {
 }
 
 pub fn time(millis: i64) -> Result<DateTime<Utc>, StoreError> {
-    Utc.timestamp_millis_opt(millis).single().ok_or_else(|| corrupt("time", millis))
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .ok_or_else(|| corrupt("time", millis))
 }
 
 fn uuid<T: From<uuid::Uuid>>(what: &str, s: &str) -> Result<T, StoreError> {
-    uuid::Uuid::parse_str(s).map(T::from).map_err(|e| corrupt(what, e))
+    uuid::Uuid::parse_str(s)
+        .map(T::from)
+        .map_err(|e| corrupt(what, e))
 }
 
-pub fn account(id: &str, name: String, mms_enabled: bool, write_key: String, created_at: i64) -> Result<Account, StoreError> {
+pub fn account(
+    id: &str,
+    name: String,
+    mms_enabled: bool,
+    write_key: String,
+    created_at: i64,
+) -> Result<Account, StoreError> {
     Ok(Account {
         id: uuid::<AccountId>("account id", id)?,
         name: name.parse().map_err(|e| corrupt("account name", e))?,
@@ -33,7 +43,14 @@ pub fn account(id: &str, name: String, mms_enabled: bool, write_key: String, cre
     })
 }
 
-pub fn api_key(id: &str, account_id: &str, prefix: String, created_at: i64, last_used_at: Option<i64>, revoked_at: Option<i64>) -> Result<ApiKeyRecord, StoreError> {
+pub fn api_key(
+    id: &str,
+    account_id: &str,
+    prefix: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+) -> Result<ApiKeyRecord, StoreError> {
     Ok(ApiKeyRecord {
         id: uuid::<ApiKeyId>("key id", id)?,
         account_id: uuid("account id", account_id)?,
@@ -44,8 +61,18 @@ pub fn api_key(id: &str, account_id: &str, prefix: String, created_at: i64, last
     })
 }
 
-pub fn user(id: &str, account_id: &str, email: String, created_at: i64) -> Result<User, StoreError> {
-    Ok(User { id: uuid::<UserId>("user id", id)?, account_id: uuid("account id", account_id)?, email, created_at: time(created_at)? })
+pub fn user(
+    id: &str,
+    account_id: &str,
+    email: String,
+    created_at: i64,
+) -> Result<User, StoreError> {
+    Ok(User {
+        id: uuid::<UserId>("user id", id)?,
+        account_id: uuid("account id", account_id)?,
+        email,
+        created_at: time(created_at)?,
+    })
 }
 
 pub fn settings(json: &str) -> Result<AccountSettings, StoreError> {
@@ -80,14 +107,19 @@ pub fn media(row: MediaColumns) -> Result<MediaItem, StoreError> {
         account_id: uuid("account id", &row.account_id)?,
         sha256: row.sha256,
         token: row.token,
-        format: tern_domain::media::MediaFormat::from_name(&row.format).ok_or_else(|| corrupt("media format", &row.format))?,
+        format: tern_domain::media::MediaFormat::from_name(&row.format)
+            .ok_or_else(|| corrupt("media format", &row.format))?,
         bytes: u64::try_from(row.bytes).map_err(|e| corrupt("media size", e))?,
         original_bytes: u64::try_from(row.original_bytes).map_err(|e| corrupt("media size", e))?,
         width: number("width", row.width)?,
         height: number("height", row.height)?,
         frames: number("frames", row.frames)?,
         file_name: row.file_name,
-        uploaded_by: row.uploaded_by.as_deref().map(|k| uuid("key id", k)).transpose()?,
+        uploaded_by: row
+            .uploaded_by
+            .as_deref()
+            .map(|k| uuid("key id", k))
+            .transpose()?,
         created_at: time(row.created_at)?,
     })
 }

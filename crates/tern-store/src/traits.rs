@@ -33,7 +33,12 @@ pub trait ApiKeys: Send + Sync {
     async fn api_key(&self, id: ApiKeyId) -> StoreResult<ApiKeyRecord>;
     async fn list_api_keys(&self, account: AccountId) -> StoreResult<Vec<ApiKeyRecord>>;
     /// Revokes a key; revoking a revoked key keeps its first revocation time.
-    async fn revoke_api_key(&self, account: Option<AccountId>, id: ApiKeyId, now: DateTime<Utc>) -> StoreResult<ApiKeyRecord>;
+    async fn revoke_api_key(
+        &self,
+        account: Option<AccountId>,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiKeyRecord>;
 }
 
 /// Panel users.
@@ -49,7 +54,11 @@ pub trait Users: Send + Sync {
 #[async_trait]
 pub trait Settings: Send + Sync {
     async fn settings(&self, account: AccountId) -> StoreResult<AccountSettings>;
-    async fn save_settings(&self, account: AccountId, settings: &AccountSettings) -> StoreResult<()>;
+    async fn save_settings(
+        &self,
+        account: AccountId,
+        settings: &AccountSettings,
+    ) -> StoreResult<()>;
 }
 
 /// The database itself.
@@ -85,8 +94,16 @@ pub trait Media: Send + Sync {
     /// Stores the item unless the account has the same bytes already; returns the stored item and
     /// whether it is new.
     async fn create_media(&self, item: crate::MediaItem) -> StoreResult<(crate::MediaItem, bool)>;
-    async fn media(&self, account: AccountId, id: tern_domain::ids::MediaId) -> StoreResult<crate::MediaItem>;
+    async fn media(
+        &self,
+        account: AccountId,
+        id: tern_domain::ids::MediaId,
+    ) -> StoreResult<crate::MediaItem>;
     async fn media_by_token(&self, token: &str) -> StoreResult<crate::MediaItem>;
     async fn list_media(&self, account: AccountId) -> StoreResult<Vec<crate::MediaItem>>;
-    async fn delete_media(&self, account: AccountId, id: tern_domain::ids::MediaId) -> StoreResult<crate::MediaItem>;
+    async fn delete_media(
+        &self,
+        account: AccountId,
+        id: tern_domain::ids::MediaId,
+    ) -> StoreResult<crate::MediaItem>;
 }

@@ -18,13 +18,18 @@ pub fn noise(width: u32, height: u32, seed: u32) -> RgbaImage {
 
 pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    DynamicImage::ImageRgba8(noise(width, height, seed)).to_rgb8().write_to(&mut out, ImageFormat::Jpeg).unwrap();
+    DynamicImage::ImageRgba8(noise(width, height, seed))
+        .to_rgb8()
+        .write_to(&mut out, ImageFormat::Jpeg)
+        .unwrap();
     out.into_inner()
 }
 
 pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    noise(width, height, seed).write_to(&mut out, ImageFormat::Png).unwrap();
+    noise(width, height, seed)
+        .write_to(&mut out, ImageFormat::Png)
+        .unwrap();
     out.into_inner()
 }
 
@@ -33,7 +38,14 @@ pub fn animated_gif(frames: u32) -> Vec<u8> {
     {
         let mut encoder = GifEncoder::new(&mut out);
         for i in 0..frames {
-            encoder.encode_frame(Frame::from_parts(noise(40, 30, i + 1), 0, 0, Delay::from_numer_denom_ms(100, 1))).unwrap();
+            encoder
+                .encode_frame(Frame::from_parts(
+                    noise(40, 30, i + 1),
+                    0,
+                    0,
+                    Delay::from_numer_denom_ms(100, 1),
+                ))
+                .unwrap();
         }
     }
     out
@@ -93,15 +105,31 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>, Option<&'static str>)> {
     ihdr[..8].copy_from_slice(&[0, 0, 0x9C, 0x40, 0, 0, 0x9C, 0x40]);
     bomb.splice(8..33, png_chunk(b"IHDR", &ihdr));
     vec![
-        ("truncated.jpg", jpeg[..jpeg.len() * 2 / 3].to_vec(), Some("corrupt")),
+        (
+            "truncated.jpg",
+            jpeg[..jpeg.len() * 2 / 3].to_vec(),
+            Some("corrupt"),
+        ),
         ("bad-crc.png", bad_crc, Some("corrupt")),
         ("huge-screen.gif", huge_gif, Some("dimensions_too_large")),
         ("bomb.png", bomb, Some("dimensions_too_large")),
         ("holiday.jpg", jpeg_with_gps(), None),
         ("banner.jpg", png(8, 8, 8), None),
-        ("pic.webp", b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0\x30\x01\0\x9d\x01\x2a\x01\0\x01\0".to_vec(), Some("unsupported_format")),
-        ("x.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(), Some("unsupported_format")),
-        ("x.html", b"<!DOCTYPE html><html><body>hi</body></html>".to_vec(), Some("unsupported_format")),
+        (
+            "pic.webp",
+            b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0\x30\x01\0\x9d\x01\x2a\x01\0\x01\0".to_vec(),
+            Some("unsupported_format"),
+        ),
+        (
+            "x.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+            Some("unsupported_format"),
+        ),
+        (
+            "x.html",
+            b"<!DOCTYPE html><html><body>hi</body></html>".to_vec(),
+            Some("unsupported_format"),
+        ),
         ("empty.png", Vec::new(), Some("empty")),
         ("exact.png", png_of_size(614_400), None),
         ("over.png", png_of_size(614_401), Some("too_large")),

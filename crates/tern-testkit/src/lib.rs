@@ -47,7 +47,9 @@ pub struct TestAccount {
 pub async fn spawn_app() -> TestApp {
     tern_web::install_tls_provider();
     let store = fresh_store().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState {
         store: store.clone(),
@@ -58,17 +60,32 @@ pub async fn spawn_app() -> TestApp {
         public_url: address.as_str().into(),
     };
     tokio::spawn(async move { axum::serve(listener, tern_web::router(state)).await });
-    TestApp { address, store, client: reqwest::Client::new() }
+    TestApp {
+        address,
+        store,
+        client: reqwest::Client::new(),
+    }
 }
 
 async fn fresh_store() -> Arc<dyn Store> {
     let store: Arc<dyn Store> = if std::env::var("TERN_TEST_STORE").as_deref() == Ok("postgres") {
-        let admin = std::env::var("TERN_TEST_POSTGRES_URL").expect("TERN_TEST_STORE=postgres needs TERN_TEST_POSTGRES_URL");
-        let url = tern_store_postgres::create_scratch_database(&admin).await.expect("scratch database");
-        Arc::new(tern_store_postgres::PostgresStore::connect(&url).await.expect("connect"))
+        let admin = std::env::var("TERN_TEST_POSTGRES_URL")
+            .expect("TERN_TEST_STORE=postgres needs TERN_TEST_POSTGRES_URL");
+        let url = tern_store_postgres::create_scratch_database(&admin)
+            .await
+            .expect("scratch database");
+        Arc::new(
+            tern_store_postgres::PostgresStore::connect(&url)
+                .await
+                .expect("connect"),
+        )
     } else {
         let path = std::env::temp_dir().join(format!("tern-test-{}.db", uuid::Uuid::new_v4()));
-        Arc::new(tern_store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display())).await.expect("open SQLite"))
+        Arc::new(
+            tern_store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("open SQLite"),
+        )
     };
     store.migrate().await.expect("migrate");
     store
@@ -78,7 +95,9 @@ async fn fresh_store() -> Arc<dyn Store> {
 /// prefix of that bucket (endpoint and credentials from the `AWS_*` variables).
 fn fresh_blobs() -> Arc<dyn object_store::ObjectStore> {
     let run = uuid::Uuid::new_v4();
-    let url = std::env::var("TERN_TEST_MEDIA_STORE").ok().map(|base| format!("{}/{run}", base.trim_end_matches('/')));
+    let url = std::env::var("TERN_TEST_MEDIA_STORE")
+        .ok()
+        .map(|base| format!("{}/{run}", base.trim_end_matches('/')));
     let folder = std::env::temp_dir().join(format!("tern-test-data-{run}"));
     tern_web::blobs::open(url.as_deref(), &folder).expect("open the blob store")
 }
@@ -86,13 +105,27 @@ fn fresh_blobs() -> Arc<dyn object_store::ObjectStore> {
 /// The process-wide metrics recorder (there can be only one).
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().expect("install the metrics recorder")).clone()
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .expect("install the metrics recorder")
+        })
+        .clone()
 }
 
 impl TestApp {
     /// Sends `method path` with an optional bearer token and JSON body.
-    pub async fn call(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<Value>) -> Reply {
-        let mut request = self.client.request(method, format!("{}{path}", self.address));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
@@ -103,7 +136,12 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("read body");
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers, text }
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Reply {
@@ -120,10 +158,22 @@ impl TestApp {
 
     /// Creates an account and an API key for it through the admin API.
     pub async fn create_account(&self, name: &str) -> TestAccount {
-        let account = self.admin(Method::POST, "/api/v1/admin/accounts", Some(json!({ "name": name }))).await;
+        let account = self
+            .admin(
+                Method::POST,
+                "/api/v1/admin/accounts",
+                Some(json!({ "name": name })),
+            )
+            .await;
         assert_eq!(account.status, StatusCode::CREATED, "{}", account.text);
         let id = account.body["id"].as_str().unwrap().to_owned();
-        let key = self.admin(Method::POST, &format!("/api/v1/admin/accounts/{id}/keys"), None).await;
+        let key = self
+            .admin(
+                Method::POST,
+                &format!("/api/v1/admin/accounts/{id}/keys"),
+                None,
+            )
+            .await;
         assert_eq!(key.status, StatusCode::CREATED, "{}", key.text);
         TestAccount {
             id,
@@ -138,17 +188,36 @@ impl TestApp {
 impl TestApp {
     /// Uploads `bytes` as `name` in the multipart field `file` to `path`.
     pub async fn upload(&self, path: &str, key: &str, name: &str, bytes: Vec<u8>) -> Reply {
-        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-        let response = self.client.post(format!("{}{path}", self.address)).bearer_auth(key).multipart(form).send().await.expect("send upload");
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(key)
+            .multipart(form)
+            .send()
+            .await
+            .expect("send upload");
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("read body");
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers, text }
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+            text,
+        }
     }
 
     /// Fetches a full URL without credentials, as Twilio does; returns status, headers, bytes.
     pub async fn fetch(&self, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let response = self.client.get(url).send().await.expect("fetch");
-        (response.status(), response.headers().clone(), response.bytes().await.expect("read bytes").to_vec())
+        (
+            response.status(),
+            response.headers().clone(),
+            response.bytes().await.expect("read bytes").to_vec(),
+        )
     }
 }

@@ -53,14 +53,23 @@ pub fn router(state: AppState) -> Router {
 async fn observe(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
     let response = next.run(request).await;
     let status = response.status();
     if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
         tracing::error!(%cause, %route, "internal error");
     }
-    let labels = [("method", method), ("route", route), ("status", status.as_u16().to_string())];
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", status.as_u16().to_string()),
+    ];
     metrics::counter!("tern_http_requests_total", &labels).increment(1);
-    metrics::histogram!("tern_http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("tern_http_request_duration_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
     response
 }

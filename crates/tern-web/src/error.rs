@@ -81,9 +81,14 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-            Self::MediaRejected(problems) => (StatusCode::UNPROCESSABLE_ENTITY, problems.first().map_or("invalid", |p| p.code)),
+            Self::MediaRejected(problems) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                problems.first().map_or("invalid", |p| p.code),
+            ),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -94,12 +99,26 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let (field, problems) = match &self {
             Self::Invalid { field, .. } => (Some(field.clone()), Vec::new()),
-            Self::MediaRejected(problems) => {
-                (Some("file".to_owned()), problems.iter().map(|p| ProblemBody { code: p.code, message: p.message.clone() }).collect())
-            }
+            Self::MediaRejected(problems) => (
+                Some("file".to_owned()),
+                problems
+                    .iter()
+                    .map(|p| ProblemBody {
+                        code: p.code,
+                        message: p.message.clone(),
+                    })
+                    .collect(),
+            ),
             _ => (None, Vec::new()),
         };
-        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field, problems } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                field,
+                problems,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let Self::Internal(cause) = self {
             response.extensions_mut().insert(InternalCause(cause));
@@ -112,7 +131,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::NotFound,
-            StoreError::Conflict { constraint } => Self::Conflict(format!("conflicts with an existing record ({constraint})")),
+            StoreError::Conflict { constraint } => {
+                Self::Conflict(format!("conflicts with an existing record ({constraint})"))
+            }
             StoreError::Other(cause) => Self::Internal(cause.to_string()),
         }
     }
@@ -120,6 +141,9 @@ impl From<StoreError> for ApiError {
 
 impl From<InvalidSetting> for ApiError {
     fn from(error: InvalidSetting) -> Self {
-        Self::Invalid { field: error.field, message: error.message }
+        Self::Invalid {
+            field: error.field,
+            message: error.message,
+        }
     }
 }

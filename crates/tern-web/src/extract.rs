@@ -20,8 +20,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(e)) => Err(ApiError::UnsupportedMediaType(e.body_text())),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+            Err(JsonRejection::MissingJsonContentType(e)) => {
+                Err(ApiError::UnsupportedMediaType(e.body_text()))
+            }
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }
@@ -33,10 +37,23 @@ pub struct AccountAuth(pub Account, pub ApiKeyId);
 impl FromRequestParts<AppState> for AccountAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let secret = bearer(parts).ok_or(ApiError::Unauthorized("send an API key as 'Authorization: Bearer <key>'"))?;
-        let key = match state.store.use_api_key(&api_key_hash(secret), Utc::now()).await {
-            Err(StoreError::NotFound) => return Err(ApiError::Unauthorized("the API key is not valid or was revoked")),
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let secret = bearer(parts).ok_or(ApiError::Unauthorized(
+            "send an API key as 'Authorization: Bearer <key>'",
+        ))?;
+        let key = match state
+            .store
+            .use_api_key(&api_key_hash(secret), Utc::now())
+            .await
+        {
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::Unauthorized(
+                    "the API key is not valid or was revoked",
+                ));
+            }
             other => other?,
         };
         Ok(Self(state.store.account(key.account_id).await?, key.id))
@@ -49,11 +66,18 @@ pub struct AdminAuth;
 impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(expected) = &state.admin_token else {
-            return Err(ApiError::Forbidden("the admin API is closed: the operator has not set TERN_ADMIN_TOKEN"));
+            return Err(ApiError::Forbidden(
+                "the admin API is closed: the operator has not set TERN_ADMIN_TOKEN",
+            ));
         };
-        let given = bearer(parts).ok_or(ApiError::Unauthorized("send the operator token as 'Authorization: Bearer <token>'"))?;
+        let given = bearer(parts).ok_or(ApiError::Unauthorized(
+            "send the operator token as 'Authorization: Bearer <token>'",
+        ))?;
         if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             return Err(ApiError::Unauthorized("the operator token is not valid"));
         }
@@ -64,7 +88,10 @@ impl FromRequestParts<AppState> for AdminAuth {
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

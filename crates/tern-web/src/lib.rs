@@ -6,9 +6,9 @@ mod app;
 pub mod blobs;
 mod error;
 mod extract;
+pub mod operator;
 mod ops;
 mod public;
-pub mod operator;
 mod state;
 
 pub use api::openapi;

@@ -6,15 +6,24 @@ use tern_domain::{
     credential::{hash_password, new_api_key, new_write_key},
     ids::{AccountId, ApiKeyId, UserId},
 };
-use tern_store::{Account, ApiKeyRecord, NewAccount, NewApiKeyRecord, NewUser, Store, StoreError, User};
+use tern_store::{
+    Account, ApiKeyRecord, NewAccount, NewApiKeyRecord, NewUser, Store, StoreError, User,
+};
 
 use crate::{ApiError, random};
 
 /// Creates an account with a fresh write key.
 pub async fn create_account(store: &dyn Store, name: AccountName) -> Result<Account, ApiError> {
-    let new = NewAccount { id: AccountId::from_random(random()), name, write_key: new_write_key(random()), created_at: Utc::now() };
+    let new = NewAccount {
+        id: AccountId::from_random(random()),
+        name,
+        write_key: new_write_key(random()),
+        created_at: Utc::now(),
+    };
     store.create_account(new).await.map_err(|e| match e {
-        StoreError::Conflict { .. } => ApiError::Conflict("an account with this name exists".into()),
+        StoreError::Conflict { .. } => {
+            ApiError::Conflict("an account with this name exists".into())
+        }
         other => other.into(),
     })
 }
@@ -28,16 +37,39 @@ pub async fn find_account(store: &dyn Store, id_or_name: &str) -> Result<Account
 }
 
 /// Creates an API key; the secret is returned once and only its hash is kept.
-pub async fn create_api_key(store: &dyn Store, account: AccountId) -> Result<(ApiKeyRecord, String), ApiError> {
+pub async fn create_api_key(
+    store: &dyn Store,
+    account: AccountId,
+) -> Result<(ApiKeyRecord, String), ApiError> {
     let key = new_api_key(random());
-    let record = NewApiKeyRecord { id: ApiKeyId::from_random(random()), account_id: account, prefix: key.prefix, hash: key.hash, created_at: Utc::now() };
+    let record = NewApiKeyRecord {
+        id: ApiKeyId::from_random(random()),
+        account_id: account,
+        prefix: key.prefix,
+        hash: key.hash,
+        created_at: Utc::now(),
+    };
     Ok((store.create_api_key(record).await?, key.secret))
 }
 
 /// Creates a panel user with an argon2 hash of `password`.
-pub async fn create_user(store: &dyn Store, account: AccountId, email: Email, password: &str) -> Result<User, ApiError> {
-    let password_hash = hash_password(password, random()).map_err(|e| ApiError::Invalid { field: "password".into(), message: e.to_string() })?;
-    let user = NewUser { id: UserId::from_random(random()), account_id: account, email, password_hash, created_at: Utc::now() };
+pub async fn create_user(
+    store: &dyn Store,
+    account: AccountId,
+    email: Email,
+    password: &str,
+) -> Result<User, ApiError> {
+    let password_hash = hash_password(password, random()).map_err(|e| ApiError::Invalid {
+        field: "password".into(),
+        message: e.to_string(),
+    })?;
+    let user = NewUser {
+        id: UserId::from_random(random()),
+        account_id: account,
+        email,
+        password_hash,
+        created_at: Utc::now(),
+    };
     store.create_user(user).await.map_err(|e| match e {
         StoreError::Conflict { .. } => ApiError::Conflict("a user with this e-mail exists".into()),
         other => other.into(),

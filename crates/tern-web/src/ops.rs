@@ -13,16 +13,28 @@ pub async fn healthz() -> impl IntoResponse {
 /// The database answers and its migrations are current.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ready().await {
-        Ok(readiness) if readiness.current() => (StatusCode::OK, Json(json!({ "status": "ready", "migrations": readiness }))),
-        Ok(readiness) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "migrations pending", "migrations": readiness }))),
+        Ok(readiness) if readiness.current() => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "migrations": readiness })),
+        ),
+        Ok(readiness) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "migrations pending", "migrations": readiness })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unavailable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unavailable" })),
+            )
         }
     }
 }
 
 /// Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([("content-type", "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }

@@ -27,11 +27,18 @@ enum Role {
 }
 
 pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
-    let roles = if args.role.is_empty() { vec![Role::Api, Role::Panel, Role::Worker] } else { args.role };
+    let roles = if args.role.is_empty() {
+        vec![Role::Api, Role::Panel, Role::Worker]
+    } else {
+        args.role
+    };
     let started = std::time::Instant::now();
     let store = store::open_migrated(&config).await?;
-    let metrics = PrometheusBuilder::new().install_recorder().context("install the metrics recorder")?;
-    let blobs = tern_web::blobs::open(config.media_store.as_deref(), &config.data_dir).map_err(anyhow::Error::msg)?;
+    let metrics = PrometheusBuilder::new()
+        .install_recorder()
+        .context("install the metrics recorder")?;
+    let blobs = tern_web::blobs::open(config.media_store.as_deref(), &config.data_dir)
+        .map_err(anyhow::Error::msg)?;
     let state = AppState {
         store,
         secret_key: config.secret_key()?,
@@ -49,9 +56,14 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
     }
     // Listen for signals before announcing readiness, so a stop that follows at once is graceful.
     let stop = shutdown_signal()?;
-    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("TERN_BIND: listen on {}", config.bind))?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("TERN_BIND: listen on {}", config.bind))?;
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, twilio_api_base = %config.twilio_api_base, backend = if config.database_url.starts_with("sqlite") { "sqlite" } else { "postgres" }, startup_ms = started.elapsed().as_millis() as u64, "tern is serving");
-    axum::serve(listener, tern_web::router(state)).with_graceful_shutdown(stop).await.context("serve HTTP")?;
+    axum::serve(listener, tern_web::router(state))
+        .with_graceful_shutdown(stop)
+        .await
+        .context("serve HTTP")?;
     tracing::info!("stopped");
     Ok(())
 }

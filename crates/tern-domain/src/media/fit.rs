@@ -44,16 +44,23 @@ const ATTEMPTS: u32 = 12;
 /// Resizes and re-encodes `bytes` until the result meets `limits`. Opaque pictures become JPEG,
 /// transparent ones stay PNG, animated GIFs stay animated.
 pub fn fit_media(bytes: &[u8], limits: &MediaLimits) -> Result<Fitted, FitError> {
-    let Sniffed::Supported(format) = sniff(bytes) else { return Err(FitError::NotAnImage) };
+    let Sniffed::Supported(format) = sniff(bytes) else {
+        return Err(FitError::NotAnImage);
+    };
     let scan = match format {
         MediaFormat::Jpeg => jpeg::scan(bytes),
         MediaFormat::Png => png::scan(bytes),
         MediaFormat::Gif => gif::scan(bytes),
     }
     .map_err(|c| FitError::Damaged(c.0))?;
-    let (width, height) = (scan.width.max(scan.largest_frame.0), scan.height.max(scan.largest_frame.1));
+    let (width, height) = (
+        scan.width.max(scan.largest_frame.0),
+        scan.height.max(scan.largest_frame.1),
+    );
     let pixels = u64::from(width) * u64::from(height);
-    if pixels * u64::from(scan.frames) > limits.max_total_pixels * INPUT_PIXEL_FACTOR || pixels > limits.max_pixels * INPUT_PIXEL_FACTOR {
+    if pixels * u64::from(scan.frames) > limits.max_total_pixels * INPUT_PIXEL_FACTOR
+        || pixels > limits.max_pixels * INPUT_PIXEL_FACTOR
+    {
         return Err(FitError::TooManyPixels { width, height });
     }
     let mut decode_limits = Limits::default();
@@ -65,7 +72,11 @@ pub fn fit_media(bytes: &[u8], limits: &MediaLimits) -> Result<Fitted, FitError>
     fit_still(image, limits)
 }
 
-fn decode_upright(bytes: &[u8], format: MediaFormat, limits: Limits) -> Result<DynamicImage, FitError> {
+fn decode_upright(
+    bytes: &[u8],
+    format: MediaFormat,
+    limits: Limits,
+) -> Result<DynamicImage, FitError> {
     let kind = match format {
         MediaFormat::Jpeg => image::ImageFormat::Jpeg,
         MediaFormat::Png => image::ImageFormat::Png,
@@ -86,16 +97,34 @@ fn fit_still(image: DynamicImage, limits: &MediaLimits) -> Result<Fitted, FitErr
     let (mut width, mut height) = within_pixel_limits(image.width(), image.height(), limits);
     for _ in 0..ATTEMPTS {
         let resized = image.resize_exact(width, height, FilterType::Lanczos3);
-        let candidates: &[Option<u8>] = if transparent { &[None] } else { &[Some(88), Some(75), Some(60)] };
+        let candidates: &[Option<u8>] = if transparent {
+            &[None]
+        } else {
+            &[Some(88), Some(75), Some(60)]
+        };
         for quality in candidates {
             let mut out = Vec::new();
             let (format, result) = match quality {
-                Some(q) => (MediaFormat::Jpeg, resized.to_rgb8().write_with_encoder(JpegEncoder::new_with_quality(&mut out, *q))),
-                None => (MediaFormat::Png, resized.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)),
+                Some(q) => (
+                    MediaFormat::Jpeg,
+                    resized
+                        .to_rgb8()
+                        .write_with_encoder(JpegEncoder::new_with_quality(&mut out, *q)),
+                ),
+                None => (
+                    MediaFormat::Png,
+                    resized.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png),
+                ),
             };
             result.map_err(damaged)?;
             if out.len() as u64 <= limits.max_bytes {
-                return Ok(Fitted { bytes: out, format, width, height, frames: 1 });
+                return Ok(Fitted {
+                    bytes: out,
+                    format,
+                    width,
+                    height,
+                    frames: 1,
+                });
             }
         }
         (width, height) = shrink(width, height);
@@ -103,15 +132,27 @@ fn fit_still(image: DynamicImage, limits: &MediaLimits) -> Result<Fitted, FitErr
     Err(FitError::CannotFit(limits.max_bytes))
 }
 
-fn fit_animation(bytes: &[u8], decode_limits: Limits, limits: &MediaLimits) -> Result<Fitted, FitError> {
+fn fit_animation(
+    bytes: &[u8],
+    decode_limits: Limits,
+    limits: &MediaLimits,
+) -> Result<Fitted, FitError> {
     let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(damaged)?;
     decoder.set_limits(decode_limits).map_err(damaged)?;
-    let frames: Vec<Frame> = decoder.into_frames().collect::<Result<_, _>>().map_err(damaged)?;
-    let first = frames.first().ok_or_else(|| FitError::Damaged("no frames".into()))?;
+    let frames: Vec<Frame> = decoder
+        .into_frames()
+        .collect::<Result<_, _>>()
+        .map_err(damaged)?;
+    let first = frames
+        .first()
+        .ok_or_else(|| FitError::Damaged("no frames".into()))?;
     let (full_w, full_h) = first.buffer().dimensions();
     let (mut width, mut height) = within_pixel_limits(full_w, full_h, limits);
     let count = u64::try_from(frames.len()).unwrap_or(u64::MAX);
-    while u64::from(width) * u64::from(height) * count > limits.max_total_pixels && width > 1 && height > 1 {
+    while u64::from(width) * u64::from(height) * count > limits.max_total_pixels
+        && width > 1
+        && height > 1
+    {
         (width, height) = shrink(width, height);
     }
     for _ in 0..ATTEMPTS {
@@ -120,14 +161,21 @@ fn fit_animation(bytes: &[u8], decode_limits: Limits, limits: &MediaLimits) -> R
             let mut encoder = GifEncoder::new_with_speed(&mut out, 10);
             encoder.set_repeat(Repeat::Infinite).map_err(damaged)?;
             let resized = frames.iter().map(|f| {
-                let buffer: RgbaImage = image::imageops::resize(f.buffer(), width, height, FilterType::Triangle);
+                let buffer: RgbaImage =
+                    image::imageops::resize(f.buffer(), width, height, FilterType::Triangle);
                 Frame::from_parts(buffer, 0, 0, f.delay())
             });
             encoder.encode_frames(resized).map_err(damaged)?;
         }
         if out.len() as u64 <= limits.max_bytes {
             let frames = u32::try_from(frames.len()).unwrap_or(u32::MAX);
-            return Ok(Fitted { bytes: out, format: MediaFormat::Gif, width, height, frames });
+            return Ok(Fitted {
+                bytes: out,
+                format: MediaFormat::Gif,
+                width,
+                height,
+                frames,
+            });
         }
         (width, height) = shrink(width, height);
     }
@@ -138,9 +186,14 @@ fn fit_animation(bytes: &[u8], decode_limits: Limits, limits: &MediaLimits) -> R
 fn within_pixel_limits(width: u32, height: u32, limits: &MediaLimits) -> (u32, u32) {
     let (w, h) = (f64::from(width), f64::from(height));
     let by_pixels = (limits.max_pixels as f64 / (w * h)).sqrt();
-    let scale = [1.0, f64::from(limits.max_width) / w, f64::from(limits.max_height) / h, by_pixels]
-        .into_iter()
-        .fold(f64::INFINITY, f64::min);
+    let scale = [
+        1.0,
+        f64::from(limits.max_width) / w,
+        f64::from(limits.max_height) / h,
+        by_pixels,
+    ]
+    .into_iter()
+    .fold(f64::INFINITY, f64::min);
     scaled(width, height, scale)
 }
 

@@ -41,7 +41,9 @@ impl MediaFormat {
 
     /// Reads [`MediaFormat::as_str`] back.
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Jpeg, Self::Png, Self::Gif].into_iter().find(|f| f.as_str() == name)
+        [Self::Jpeg, Self::Png, Self::Gif]
+            .into_iter()
+            .find(|f| f.as_str() == name)
     }
 
     /// Whether a file name's extension (case-insensitive, without the dot) names this format.

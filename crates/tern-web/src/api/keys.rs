@@ -11,7 +11,10 @@ use crate::{ApiError, AppState, error::ErrorBody, extract::AccountAuth};
 /// The account's API keys, revoked ones included.
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys", security(("api_key" = [])),
     responses((status = 200, description = "OK", body = Vec<KeyView>), (status = 401, description = "No valid credentials", body = ErrorBody)))]
-pub async fn list_keys(State(state): State<AppState>, AccountAuth(account, _): AccountAuth) -> Result<Json<Vec<KeyView>>, ApiError> {
+pub async fn list_keys(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+) -> Result<Json<Vec<KeyView>>, ApiError> {
     let keys = state.store.list_api_keys(account.id).await?;
     Ok(Json(keys.into_iter().map(KeyView::from).collect()))
 }
@@ -20,7 +23,17 @@ pub async fn list_keys(State(state): State<AppState>, AccountAuth(account, _): A
 #[utoipa::path(delete, path = "/api/v1/keys/{key_id}", tag = "keys", security(("api_key" = [])),
     params(("key_id" = String, Path, description = "The key's id")),
     responses((status = 200, description = "OK", body = KeyView), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
-pub async fn revoke_key(State(state): State<AppState>, AccountAuth(account, _): AccountAuth, Path(key_id): Path<String>) -> Result<Json<KeyView>, ApiError> {
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(key_id): Path<String>,
+) -> Result<Json<KeyView>, ApiError> {
     let id: ApiKeyId = key_id.parse().map_err(|_| ApiError::NotFound)?;
-    Ok(Json(state.store.revoke_api_key(Some(account.id), id, Utc::now()).await?.into()))
+    Ok(Json(
+        state
+            .store
+            .revoke_api_key(Some(account.id), id, Utc::now())
+            .await?
+            .into(),
+    ))
 }

@@ -75,7 +75,11 @@ pub struct UploadForm {
     responses((status = 201, description = "Created", body = MediaView), (status = 200, description = "OK", body = MediaView),
         (status = 400, description = "The body cannot be read", body = ErrorBody), (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
-pub async fn upload(State(state): State<AppState>, AccountAuth(account, key_id): AccountAuth, multipart: Multipart) -> Result<(StatusCode, Json<MediaView>), ApiError> {
+pub async fn upload(
+    State(state): State<AppState>,
+    AccountAuth(account, key_id): AccountAuth,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     let (name, bytes) = read_file(multipart).await?;
     let report = check_media(&name, &bytes, &MediaLimits::default());
     let Some(cleaned) = report.cleaned.clone().filter(|_| report.ok) else {
@@ -101,7 +105,11 @@ pub async fn upload(State(state): State<AppState>, AccountAuth(account, key_id):
     };
     let (item, created) = state.store.create_media(item).await?;
     let warnings = report.warnings.into_iter().map(|w| w.message).collect();
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(view(&state, item, warnings))))
 }
 
@@ -139,7 +147,10 @@ pub async fn fit(_auth: AccountAuth, multipart: Multipart) -> Result<Json<Fitted
                 FitError::TooManyPixels { .. } => "dimensions_too_large",
                 FitError::CannotFit(_) => "cannot_fit",
             };
-            ApiError::MediaRejected(vec![tern_domain::media::Problem { code, message: e.to_string() }])
+            ApiError::MediaRejected(vec![tern_domain::media::Problem {
+                code,
+                message: e.to_string(),
+            }])
         })?;
     Ok(Json(FittedView {
         changed: true,
@@ -157,9 +168,17 @@ pub async fn fit(_auth: AccountAuth, multipart: Multipart) -> Result<Json<Fitted
 /// The account's media, newest first.
 #[utoipa::path(get, path = "/api/v1/media", tag = "media", security(("api_key" = [])),
     responses((status = 200, description = "OK", body = Vec<MediaView>), (status = 401, description = "No valid credentials", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, AccountAuth(account, _): AccountAuth) -> Result<Json<Vec<MediaView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+) -> Result<Json<Vec<MediaView>>, ApiError> {
     let items = state.store.list_media(account.id).await?;
-    Ok(Json(items.into_iter().map(|i| view(&state, i, Vec::new())).collect()))
+    Ok(Json(
+        items
+            .into_iter()
+            .map(|i| view(&state, i, Vec::new()))
+            .collect(),
+    ))
 }
 
 /// One media item.
@@ -167,9 +186,17 @@ pub async fn list(State(state): State<AppState>, AccountAuth(account, _): Accoun
     params(("media_id" = String, Path, description = "The item's id")),
     responses((status = 200, description = "OK", body = MediaView), (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, AccountAuth(account, _): AccountAuth, Path(media_id): Path<String>) -> Result<Json<MediaView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(media_id): Path<String>,
+) -> Result<Json<MediaView>, ApiError> {
     let id: MediaId = media_id.parse().map_err(|_| ApiError::NotFound)?;
-    Ok(Json(view(&state, state.store.media(account.id, id).await?, Vec::new())))
+    Ok(Json(view(
+        &state,
+        state.store.media(account.id, id).await?,
+        Vec::new(),
+    )))
 }
 
 /// Deletes a media item; its public address stops answering.
@@ -177,7 +204,11 @@ pub async fn get(State(state): State<AppState>, AccountAuth(account, _): Account
     params(("media_id" = String, Path, description = "The item's id")),
     responses((status = 200, description = "OK", body = MediaView), (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, AccountAuth(account, _): AccountAuth, Path(media_id): Path<String>) -> Result<Json<MediaView>, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(media_id): Path<String>,
+) -> Result<Json<MediaView>, ApiError> {
     let id: MediaId = media_id.parse().map_err(|_| ApiError::NotFound)?;
     let item = state.store.delete_media(account.id, id).await?;
     blobs::delete(&*state.blobs, account.id, &item.sha256).await?;
@@ -187,7 +218,11 @@ pub async fn delete(State(state): State<AppState>, AccountAuth(account, _): Acco
 /// Reads the `file` field of a multipart upload.
 async fn read_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::PayloadTooLarge } else { ApiError::BadRequest(e.body_text()) }
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
     };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
@@ -196,7 +231,10 @@ async fn read_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), ApiErr
             return Ok((name, bytes.to_vec()));
         }
     }
-    Err(ApiError::Invalid { field: "file".into(), message: "send the image in a multipart field named \"file\"".into() })
+    Err(ApiError::Invalid {
+        field: "file".into(),
+        message: "send the image in a multipart field named \"file\"".into(),
+    })
 }
 
 fn view(state: &AppState, item: MediaItem, warnings: Vec<String>) -> MediaView {

@@ -34,7 +34,8 @@ struct BearerSchemes;
 impl Modify for BearerSchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        let bearer =
+            || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("api_key", bearer());
         components.add_security_scheme("admin_token", bearer());
     }
@@ -59,7 +60,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .routes(routes!(media::upload))
                 .routes(routes!(media::fit))
-                .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BYTES)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    media::MAX_UPLOAD_BYTES,
+                )),
         )
 }
 

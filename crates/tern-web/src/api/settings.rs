@@ -11,7 +11,12 @@ use tern_domain::{
 use tern_store::{AccountSettings, SealedTwilioCredentials};
 use utoipa::ToSchema;
 
-use crate::{ApiError, AppState, error::ErrorBody, extract::{AccountAuth, ApiJson}, random};
+use crate::{
+    ApiError, AppState,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson},
+    random,
+};
 
 /// The account's settings as the API shows them.
 #[derive(Serialize, ToSchema)]
@@ -104,14 +109,19 @@ pub struct SettingsPatch {
 }
 
 /// Tells an explicit `null` (Some(None)) from an absent field (None).
-fn nullable<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn nullable<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
 /// The account's settings.
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings", security(("api_key" = [])),
     responses((status = 200, description = "OK", body = SettingsView), (status = 401, description = "No valid credentials", body = ErrorBody)))]
-pub async fn get_settings(State(state): State<AppState>, AccountAuth(account, _): AccountAuth) -> Result<Json<SettingsView>, ApiError> {
+pub async fn get_settings(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+) -> Result<Json<SettingsView>, ApiError> {
     let settings = state.store.settings(account.id).await?;
     Ok(Json(view(settings, account.mms_enabled)))
 }
@@ -120,24 +130,41 @@ pub async fn get_settings(State(state): State<AppState>, AccountAuth(account, _)
 #[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", security(("api_key" = [])),
     request_body = SettingsPatch,
     responses((status = 200, description = "OK", body = SettingsView), (status = 400, description = "The body cannot be read", body = ErrorBody), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
-pub async fn patch_settings(State(state): State<AppState>, AccountAuth(account, _): AccountAuth, ApiJson(patch): ApiJson<SettingsPatch>) -> Result<Json<SettingsView>, ApiError> {
+pub async fn patch_settings(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    ApiJson(patch): ApiJson<SettingsPatch>,
+) -> Result<Json<SettingsView>, ApiError> {
     let mut settings = state.store.settings(account.id).await?;
     apply(&mut settings, patch, &state)?;
     state.store.save_settings(account.id, &settings).await?;
     Ok(Json(view(settings, account.mms_enabled)))
 }
 
-fn apply(settings: &mut AccountSettings, patch: SettingsPatch, state: &AppState) -> Result<(), InvalidSetting> {
+fn apply(
+    settings: &mut AccountSettings,
+    patch: SettingsPatch,
+    state: &AppState,
+) -> Result<(), InvalidSetting> {
     if let Some(timezone) = patch.timezone {
         settings.timezone = timezone.parse()?;
     }
     if let Some(hours) = patch.quiet_hours {
-        let hours = QuietHours { allowed_from: hours.allowed_from.parse()?, allowed_until: hours.allowed_until.parse()? };
+        let hours = QuietHours {
+            allowed_from: hours.allowed_from.parse()?,
+            allowed_until: hours.allowed_until.parse()?,
+        };
         hours.validate()?;
         settings.quiet_hours = hours;
     }
     if let Some(cap) = patch.frequency_cap {
-        settings.frequency_cap = cap.map(|c| FrequencyCap { messages: c.messages, days: c.days }).map(|c| c.validate().map(|()| c)).transpose()?;
+        settings.frequency_cap = cap
+            .map(|c| FrequencyCap {
+                messages: c.messages,
+                days: c.days,
+            })
+            .map(|c| c.validate().map(|()| c))
+            .transpose()?;
     }
     if let Some(footer) = patch.opt_out_footer {
         settings.opt_out_footer = bounded_text("opt_out_footer", footer, 200)?;
@@ -149,18 +176,37 @@ fn apply(settings: &mut AccountSettings, patch: SettingsPatch, state: &AppState)
         settings.test_numbers = test_numbers(numbers)?;
     }
     if let Some(prices) = patch.prices {
-        settings.prices = Prices { currency: prices.currency, per_segment: prices.per_segment }.validate()?;
+        settings.prices = Prices {
+            currency: prices.currency,
+            per_segment: prices.per_segment,
+        }
+        .validate()?;
     }
     if let Some(senders) = patch.senders {
         settings.senders = senders
             .into_iter()
             .enumerate()
-            .map(|(i, s)| Sender { country: s.country, kind: s.kind, address: s.address, segments_per_second: s.segments_per_second }.validate(i))
+            .map(|(i, s)| {
+                Sender {
+                    country: s.country,
+                    kind: s.kind,
+                    address: s.address,
+                    segments_per_second: s.segments_per_second,
+                }
+                .validate(i)
+            })
             .collect::<Result<_, _>>()?;
-        let mut countries: Vec<&str> = settings.senders.iter().map(|s| s.country.as_str()).collect();
+        let mut countries: Vec<&str> = settings
+            .senders
+            .iter()
+            .map(|s| s.country.as_str())
+            .collect();
         countries.sort_unstable();
         if let Some(w) = countries.windows(2).find(|w| w[0] == w[1]) {
-            return Err(InvalidSetting::new("senders", format!("two senders for {}: one sender per country", w[0])));
+            return Err(InvalidSetting::new(
+                "senders",
+                format!("two senders for {}: one sender per country", w[0]),
+            ));
         }
     }
     if let Some(twilio) = patch.twilio {
@@ -172,36 +218,65 @@ fn apply(settings: &mut AccountSettings, patch: SettingsPatch, state: &AppState)
 fn bounded_text(field: &str, text: String, max: usize) -> Result<String, InvalidSetting> {
     let units = text.encode_utf16().count();
     if units > max {
-        return Err(InvalidSetting::new(field, format!("{units} characters; at most {max}")));
+        return Err(InvalidSetting::new(
+            field,
+            format!("{units} characters; at most {max}"),
+        ));
     }
     Ok(text)
 }
 
 fn test_numbers(numbers: Vec<String>) -> Result<Vec<String>, InvalidSetting> {
     if numbers.len() > 20 {
-        return Err(InvalidSetting::new("test_numbers", "at most 20 test numbers"));
+        return Err(InvalidSetting::new(
+            "test_numbers",
+            "at most 20 test numbers",
+        ));
     }
     numbers
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            PhoneNumber::parse(n, None).map(|p| p.e164().to_owned()).map_err(|e| InvalidSetting::new(format!("test_numbers[{i}]"), e.to_string()))
+            PhoneNumber::parse(n, None)
+                .map(|p| p.e164().to_owned())
+                .map_err(|e| InvalidSetting::new(format!("test_numbers[{i}]"), e.to_string()))
         })
         .collect()
 }
 
-fn seal(body: TwilioCredentialsBody, state: &AppState) -> Result<SealedTwilioCredentials, InvalidSetting> {
+fn seal(
+    body: TwilioCredentialsBody,
+    state: &AppState,
+) -> Result<SealedTwilioCredentials, InvalidSetting> {
     if !is_sid(&body.account_sid, "AC") {
-        return Err(InvalidSetting::new("twilio.account_sid", "expected AC and 32 hex digits"));
+        return Err(InvalidSetting::new(
+            "twilio.account_sid",
+            "expected AC and 32 hex digits",
+        ));
     }
     if body.auth_token.len() != 32 || !body.auth_token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(InvalidSetting::new("twilio.auth_token", "expected 32 hex digits"));
+        return Err(InvalidSetting::new(
+            "twilio.auth_token",
+            "expected 32 hex digits",
+        ));
     }
     let api_key = match (body.api_key_sid, body.api_key_secret) {
         (None, None) => None,
-        (Some(sid), Some(secret)) if is_sid(&sid, "SK") && !secret.trim().is_empty() => Some((sid, secret)),
-        (Some(sid), Some(_)) if !is_sid(&sid, "SK") => return Err(InvalidSetting::new("twilio.api_key_sid", "expected SK and 32 hex digits")),
-        _ => return Err(InvalidSetting::new("twilio.api_key_secret", "give the API key SID and its secret together")),
+        (Some(sid), Some(secret)) if is_sid(&sid, "SK") && !secret.trim().is_empty() => {
+            Some((sid, secret))
+        }
+        (Some(sid), Some(_)) if !is_sid(&sid, "SK") => {
+            return Err(InvalidSetting::new(
+                "twilio.api_key_sid",
+                "expected SK and 32 hex digits",
+            ));
+        }
+        _ => {
+            return Err(InvalidSetting::new(
+                "twilio.api_key_secret",
+                "give the API key SID and its secret together",
+            ));
+        }
     };
     let key = &state.secret_key;
     Ok(SealedTwilioCredentials {
@@ -215,13 +290,31 @@ fn seal(body: TwilioCredentialsBody, state: &AppState) -> Result<SealedTwilioCre
 fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
     SettingsView {
         timezone: s.timezone.into(),
-        quiet_hours: QuietHoursBody { allowed_from: s.quiet_hours.allowed_from.into(), allowed_until: s.quiet_hours.allowed_until.into() },
-        frequency_cap: s.frequency_cap.map(|c| FrequencyCapBody { messages: c.messages, days: c.days }),
+        quiet_hours: QuietHoursBody {
+            allowed_from: s.quiet_hours.allowed_from.into(),
+            allowed_until: s.quiet_hours.allowed_until.into(),
+        },
+        frequency_cap: s.frequency_cap.map(|c| FrequencyCapBody {
+            messages: c.messages,
+            days: c.days,
+        }),
         opt_out_footer: s.opt_out_footer,
         help_reply: s.help_reply,
         test_numbers: s.test_numbers,
-        prices: PricesBody { currency: s.prices.currency, per_segment: s.prices.per_segment },
-        senders: s.senders.into_iter().map(|s| SenderBody { country: s.country, kind: s.kind, address: s.address, segments_per_second: s.segments_per_second }).collect(),
+        prices: PricesBody {
+            currency: s.prices.currency,
+            per_segment: s.prices.per_segment,
+        },
+        senders: s
+            .senders
+            .into_iter()
+            .map(|s| SenderBody {
+                country: s.country,
+                kind: s.kind,
+                address: s.address,
+                segments_per_second: s.segments_per_second,
+            })
+            .collect(),
         twilio_configured: s.twilio.is_some(),
         mms_enabled,
     }

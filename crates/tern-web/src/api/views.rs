@@ -19,7 +19,13 @@ pub struct AccountView {
 
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
-        Self { id: a.id.to_string(), name: a.name.to_string(), mms_enabled: a.mms_enabled, write_key: a.write_key, created_at: a.created_at }
+        Self {
+            id: a.id.to_string(),
+            name: a.name.to_string(),
+            mms_enabled: a.mms_enabled,
+            write_key: a.write_key,
+            created_at: a.created_at,
+        }
     }
 }
 

@@ -14,22 +14,53 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
     let acme = app.create_account("acme").await;
     let globex = app.create_account("globex").await;
     let secret_number = "+14155550199";
-    let seeded = app.patch("/api/v1/settings", &globex.key, json!({ "test_numbers": [secret_number], "timezone": "Asia/Tokyo" })).await;
+    let seeded = app
+        .patch(
+            "/api/v1/settings",
+            &globex.key,
+            json!({ "test_numbers": [secret_number], "timezone": "Asia/Tokyo" }),
+        )
+        .await;
     assert_eq!(seeded.status, StatusCode::OK);
 
     // Path parameter name → globex's resource of that kind.
-    let media = app.upload("/api/v1/media", &globex.key, "globex-logo.gif", tern_testkit::images::animated_gif(2)).await;
+    let media = app
+        .upload(
+            "/api/v1/media",
+            &globex.key,
+            "globex-logo.gif",
+            tern_testkit::images::animated_gif(2),
+        )
+        .await;
     assert_eq!(media.status, StatusCode::CREATED);
     let media_id = media.body["id"].as_str().unwrap().to_owned();
-    let media_token = media.body["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let media_token = media.body["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
 
-    let fixtures: HashMap<&str, String> = HashMap::from([("key_id", globex.key_id.clone()), ("media_id", media_id.clone())]);
+    let fixtures: HashMap<&str, String> = HashMap::from([
+        ("key_id", globex.key_id.clone()),
+        ("media_id", media_id.clone()),
+    ]);
     let globex_marks = [
-        globex.id.as_str(), globex.write_key.as_str(), globex.key_id.as_str(), "globex", secret_number, "Asia/Tokyo",
-        media_id.as_str(), media_token.as_str(),
+        globex.id.as_str(),
+        globex.write_key.as_str(),
+        globex.key_id.as_str(),
+        "globex",
+        secret_number,
+        "Asia/Tokyo",
+        media_id.as_str(),
+        media_token.as_str(),
     ];
 
-    let doc = app.call(Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .body;
     let mut checked = 0;
     for (path, operations) in doc["paths"].as_object().unwrap() {
         if path.starts_with("/api/v1/admin/") {
@@ -38,14 +69,28 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
         for method in operations.as_object().unwrap().keys() {
             let method: Method = method.to_uppercase().parse().unwrap();
             let (url, has_params) = fill(path, &fixtures);
-            let body = matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
+            let body =
+                matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
             let reply = app.call(method.clone(), &url, Some(&acme.key), body).await;
             if has_params {
-                assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {url} with another account's key: {}", reply.text);
+                assert_eq!(
+                    reply.status,
+                    StatusCode::NOT_FOUND,
+                    "{method} {url} with another account's key: {}",
+                    reply.text
+                );
             }
-            assert!(reply.status.as_u16() < 500, "{method} {url}: {}", reply.text);
+            assert!(
+                reply.status.as_u16() < 500,
+                "{method} {url}: {}",
+                reply.text
+            );
             for mark in globex_marks {
-                assert!(!reply.text.contains(mark), "{method} {url} revealed {mark:?}: {}", reply.text);
+                assert!(
+                    !reply.text.contains(mark),
+                    "{method} {url} revealed {mark:?}: {}",
+                    reply.text
+                );
             }
             checked += 1;
         }
@@ -59,13 +104,20 @@ fn fill(path: &str, fixtures: &HashMap<&str, String>) -> (String, bool) {
     let mut has_params = false;
     let url = path
         .split('/')
-        .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => {
-                has_params = true;
-                fixtures.get(name).unwrap_or_else(|| panic!("{path}: add an isolation fixture for {{{name}}}")).clone()
-            }
-            None => segment.to_owned(),
-        })
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
+                    has_params = true;
+                    fixtures
+                        .get(name)
+                        .unwrap_or_else(|| {
+                            panic!("{path}: add an isolation fixture for {{{name}}}")
+                        })
+                        .clone()
+                }
+                None => segment.to_owned(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("/");
     (url, has_params)
@@ -76,5 +128,14 @@ async fn assert_untouched(app: &tern_testkit::TestApp, globex: &TestAccount, num
     assert_eq!(settings.status, StatusCode::OK, "globex's key still works");
     assert_eq!(settings.body["test_numbers"], json!([number]));
     assert_eq!(settings.body["timezone"], "Asia/Tokyo");
-    assert_eq!(app.get("/api/v1/media", &globex.key).await.body.as_array().unwrap().len(), 1, "globex's media is still there");
+    assert_eq!(
+        app.get("/api/v1/media", &globex.key)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "globex's media is still there"
+    );
 }

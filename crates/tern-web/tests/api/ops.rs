@@ -4,15 +4,28 @@ use tern_testkit::spawn_app;
 #[tokio::test]
 async fn health_readiness_and_metrics_answer_without_credentials() {
     let app = spawn_app().await;
-    assert_eq!(app.call(Method::GET, "/healthz", None, None).await.body["status"], "ok");
+    assert_eq!(
+        app.call(Method::GET, "/healthz", None, None).await.body["status"],
+        "ok"
+    );
     let ready = app.call(Method::GET, "/readyz", None, None).await;
-    assert_eq!((ready.status, ready.body["status"].as_str()), (StatusCode::OK, Some("ready")));
+    assert_eq!(
+        (ready.status, ready.body["status"].as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
 
     app.call(Method::GET, "/api/v1/account", None, None).await;
     let metrics = app.call(Method::GET, "/metrics", None, None).await;
-    assert!(metrics.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
     assert!(
-        metrics.text.contains(r#"tern_http_requests_total{method="GET",route="/api/v1/account",status="401"}"#),
+        metrics.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(
+        metrics.text.contains(
+            r#"tern_http_requests_total{method="GET",route="/api/v1/account",status="401"}"#
+        ),
         "{}",
         metrics.text
     );
@@ -22,10 +35,19 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
 async fn every_response_carries_a_request_id_and_unknown_routes_are_json_404s() {
     let app = spawn_app().await;
     let reply = app.call(Method::GET, "/no/such/route", None, None).await;
-    assert_eq!((reply.status, reply.body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        (reply.status, reply.body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     let id = reply.headers["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
-    let given = app.client.get(format!("{}/healthz", app.address)).header("x-request-id", "trace-me-42").send().await.unwrap();
+    let given = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(given.headers()["x-request-id"], "trace-me-42");
 }
