@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use tern_domain::ids::{AccountId, ApiKeyId};
-use tern_store::{ApiKeyRecord, ApiKeys, NewApiKeyRecord, StoreResult, decode};
+use tern_store::{ApiKeyRecord, ApiKeys, NewApiKeyRecord, StoreResult, decode, last_use_is_stale};
 
 use crate::{PostgresStore, map_error};
 
@@ -49,15 +49,23 @@ impl ApiKeys for PostgresStore {
 
     async fn use_api_key(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<ApiKeyRecord> {
         let row: KeyRow = sqlx::query_as(
-            "UPDATE api_keys SET last_used_at = $1 WHERE hash = $2 AND revoked_at IS NULL
-             RETURNING id, account_id, prefix, created_at, last_used_at, revoked_at",
+            "SELECT id, account_id, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
         )
-        .bind(decode::millis(now))
         .bind(hash)
         .fetch_one(&self.pool)
         .await
         .map_err(map_error)?;
-        row.into_record()
+        let mut record = row.into_record()?;
+        if last_use_is_stale(record.last_used_at, now) {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                .bind(decode::millis(now))
+                .bind(record.id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(map_error)?;
+            record.last_used_at = Some(now);
+        }
+        Ok(record)
     }
 
     async fn api_key(&self, id: ApiKeyId) -> StoreResult<ApiKeyRecord> {

@@ -9,6 +9,14 @@ use crate::{
     Account, AccountSettings, ApiKeyRecord, NewAccount, NewApiKeyRecord, NewUser, StoreError, User,
 };
 
+/// How fresh a key's last-used time is kept.
+pub const LAST_USE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Whether a key last used at `last` should record a use at `now`.
+pub fn last_use_is_stale(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last.is_none_or(|last| now - last >= LAST_USE_RESOLUTION)
+}
+
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -28,7 +36,8 @@ pub trait Accounts: Send + Sync {
 #[async_trait]
 pub trait ApiKeys: Send + Sync {
     async fn create_api_key(&self, key: NewApiKeyRecord) -> StoreResult<ApiKeyRecord>;
-    /// The live (not revoked) key with this hash, its last-used time set to `now`.
+    /// The live (not revoked) key with this hash. Its last-used time becomes `now` when it is
+    /// older than [`LAST_USE_RESOLUTION`], so that busy keys do not cost a write per request.
     async fn use_api_key(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<ApiKeyRecord>;
     async fn api_key(&self, id: ApiKeyId) -> StoreResult<ApiKeyRecord>;
     async fn list_api_keys(&self, account: AccountId) -> StoreResult<Vec<ApiKeyRecord>>;
