@@ -146,9 +146,16 @@ pub async fn api_keys_authenticate_until_revoked_and_list_per_account(store: &dy
     let used = store.use_api_key("hash-11", at(20)).await.unwrap();
     assert_eq!((used.account_id, used.last_used_at), (acme, Some(at(20))));
     let soon = store.use_api_key("hash-11", at(50)).await.unwrap();
-    assert_eq!(soon.last_used_at, Some(at(20)), "a use within a minute is not written");
+    assert_eq!(
+        soon.last_used_at,
+        Some(at(20)),
+        "a use within a minute is not written"
+    );
     let later = store.use_api_key("hash-11", at(80)).await.unwrap();
-    assert_eq!(store.api_key(later.id).await.unwrap().last_used_at, Some(at(80)));
+    assert_eq!(
+        store.api_key(later.id).await.unwrap().last_used_at,
+        Some(at(80))
+    );
     assert!(matches!(
         store.use_api_key("hash-unknown", at(20)).await,
         Err(StoreError::NotFound)
