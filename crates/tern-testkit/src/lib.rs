@@ -22,6 +22,15 @@ pub struct TestApp {
     pub address: String,
     pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
+    /// Holds this app's SQLite database and media folder; removed when the app is dropped.
+    dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The server task may still hold the files open; unlinking them is fine on Unix.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A response: status and JSON body (`Null` when the body is not JSON).
@@ -46,7 +55,9 @@ pub struct TestAccount {
 /// Starts the API on 127.0.0.1:0 with a fresh, migrated database.
 pub async fn spawn_app() -> TestApp {
     tern_web::install_tls_provider();
-    let store = fresh_store().await;
+    let dir = std::env::temp_dir().join(format!("tern-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("create the test folder");
+    let store = fresh_store(&dir).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -56,7 +67,7 @@ pub async fn spawn_app() -> TestApp {
         secret_key: SecretKey::from_bytes([42; 32]),
         admin_token: Some(ADMIN_TOKEN.into()),
         metrics: metrics_handle(),
-        blobs: fresh_blobs(),
+        blobs: fresh_blobs(&dir),
         public_url: address.as_str().into(),
     };
     tokio::spawn(async move { axum::serve(listener, tern_web::router(state)).await });
@@ -64,10 +75,11 @@ pub async fn spawn_app() -> TestApp {
         address,
         store,
         client: reqwest::Client::new(),
+        dir,
     }
 }
 
-async fn fresh_store() -> Arc<dyn Store> {
+async fn fresh_store(dir: &std::path::Path) -> Arc<dyn Store> {
     let store: Arc<dyn Store> = if std::env::var("TERN_TEST_STORE").as_deref() == Ok("postgres") {
         let admin = std::env::var("TERN_TEST_POSTGRES_URL")
             .expect("TERN_TEST_STORE=postgres needs TERN_TEST_POSTGRES_URL");
@@ -80,7 +92,7 @@ async fn fresh_store() -> Arc<dyn Store> {
                 .expect("connect"),
         )
     } else {
-        let path = std::env::temp_dir().join(format!("tern-test-{}.db", uuid::Uuid::new_v4()));
+        let path = dir.join("tern.db");
         Arc::new(
             tern_store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display()))
                 .await
@@ -91,15 +103,14 @@ async fn fresh_store() -> Arc<dyn Store> {
     store
 }
 
-/// The data-folder blob store in a fresh folder, or, with `TERN_TEST_MEDIA_STORE=s3://…`, a fresh
-/// prefix of that bucket (endpoint and credentials from the `AWS_*` variables).
-fn fresh_blobs() -> Arc<dyn object_store::ObjectStore> {
+/// The data-folder blob store in `dir`, or, with `TERN_TEST_MEDIA_STORE=s3://…`, a fresh prefix
+/// of that bucket (endpoint and credentials from the `AWS_*` variables).
+fn fresh_blobs(dir: &std::path::Path) -> Arc<dyn object_store::ObjectStore> {
     let run = uuid::Uuid::new_v4();
     let url = std::env::var("TERN_TEST_MEDIA_STORE")
         .ok()
         .map(|base| format!("{}/{run}", base.trim_end_matches('/')));
-    let folder = std::env::temp_dir().join(format!("tern-test-data-{run}"));
-    tern_web::blobs::open(url.as_deref(), &folder).expect("open the blob store")
+    tern_web::blobs::open(url.as_deref(), dir).expect("open the blob store")
 }
 
 /// The process-wide metrics recorder (there can be only one).
