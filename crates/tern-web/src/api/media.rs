@@ -81,8 +81,9 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     let (name, bytes) = read_file(multipart).await?;
-    let report = check_media(&name, &bytes, &MediaLimits::default());
-    let Some(cleaned) = report.cleaned.clone().filter(|_| report.ok) else {
+    let mut report = check_media(&name, &bytes, &MediaLimits::default());
+    // The check hands over the cleaned bytes only for an accepted file.
+    let Some(cleaned) = report.cleaned.take() else {
         return Err(ApiError::MediaRejected(report.errors));
     };
     let format = report.format.expect("an accepted file has a format");
