@@ -62,3 +62,23 @@ id_type!(
     /// A media item of an account's library.
     MediaId
 );
+id_type!(
+    /// A saved segment (an audience definition).
+    SegmentId
+);
+id_type!(
+    /// A CSV import job.
+    ImportId
+);
+
+/// A contact. Numbered by the store: contacts are many, and their events refer to them by a
+/// small integer key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContactId(pub i64);
+
+impl fmt::Display for ContactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

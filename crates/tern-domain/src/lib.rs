@@ -1,9 +1,12 @@
 //! Tern's rules, free of I/O: what a message costs, who may receive MMS, which media may be sent.
 
 pub mod account;
+pub mod audience;
+pub mod contact;
 pub mod credential;
 pub mod ids;
 pub mod media;
 pub mod phone;
 pub mod secret;
 pub mod text;
+pub mod tracking;
