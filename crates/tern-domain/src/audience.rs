@@ -49,7 +49,8 @@ pub enum Op {
 }
 
 /// "Performed `name` (with these property filters) between `at_least` and `at_most` times in the
-/// last `within_days` days". "Has not performed" is `at_most: Some(0)`.
+/// last `within_days` days". `at_least` is 1 unless only `at_most` is given, in which case it is
+/// 0; "has not performed" is `at_most: Some(0)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventCondition {
     pub name: String,
@@ -100,14 +101,22 @@ impl Parser {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return (self.nodes == MAX_NODES + 1)
-                .then(|| self.problem(path, format!("a definition has at most {MAX_NODES} conditions")))
+                .then(|| {
+                    self.problem(
+                        path,
+                        format!("a definition has at most {MAX_NODES} conditions"),
+                    )
+                })
                 .flatten();
         }
         if depth > MAX_DEPTH {
             return self.problem(path, format!("conditions nest at most {MAX_DEPTH} deep"));
         }
         let Some(object) = json.as_object() else {
-            return self.problem(path, format!("a condition is an object with one of {KINDS}"));
+            return self.problem(
+                path,
+                format!("a condition is an object with one of {KINDS}"),
+            );
         };
         let kinds: Vec<&str> = object
             .keys()
@@ -115,7 +124,14 @@ impl Parser {
             .filter(|k| {
                 matches!(
                     *k,
-                    "and" | "or" | "not" | "attribute" | "consent" | "country" | "event" | "not_performed"
+                    "and"
+                        | "or"
+                        | "not"
+                        | "attribute"
+                        | "consent"
+                        | "country"
+                        | "event"
+                        | "not_performed"
                 )
             })
             .collect();
@@ -125,7 +141,10 @@ impl Parser {
             several => {
                 return self.problem(
                     path,
-                    format!("a condition has one kind, this one has {}", several.join(", ")),
+                    format!(
+                        "a condition has one kind, this one has {}",
+                        several.join(", ")
+                    ),
                 );
             }
         };
@@ -138,13 +157,20 @@ impl Parser {
             }
             "attribute" => {
                 self.only(object, &["attribute", "op", "value"], path);
-                self.comparison(object, "attribute", path).map(Condition::Attribute)
+                self.comparison(object, "attribute", path)
+                    .map(Condition::Attribute)
             }
             "consent" => {
                 self.only(object, &["consent"], path);
                 self.list(&object["consent"], &format!("{path}/consent"), |s| {
-                    s.parse::<Consent>().ok().filter(|_| Consent::ALL.iter().any(|c| c.as_str() == s))
-                        .ok_or_else(|| format!("unknown consent {s:?}: use subscribed, unsubscribed or unknown"))
+                    s.parse::<Consent>()
+                        .ok()
+                        .filter(|_| Consent::ALL.iter().any(|c| c.as_str() == s))
+                        .ok_or_else(|| {
+                            format!(
+                                "unknown consent {s:?}: use subscribed, unsubscribed or unknown"
+                            )
+                        })
                 })
                 .map(Condition::Consent)
             }
@@ -166,7 +192,10 @@ impl Parser {
         for key in object.keys().filter(|k| !allowed.contains(&k.as_str())) {
             self.problem::<()>(
                 &format!("{path}/{}", escape(key)),
-                format!("unexpected field {key:?} here (allowed: {})", allowed.join(", ")),
+                format!(
+                    "unexpected field {key:?} here (allowed: {})",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -181,7 +210,10 @@ impl Parser {
         self.only(object, &[kind], path);
         let path = format!("{path}/{kind}");
         let Some(items) = object[kind].as_array().filter(|items| !items.is_empty()) else {
-            return self.problem(&path, format!("{kind} takes a non-empty list of conditions"));
+            return self.problem(
+                &path,
+                format!("{kind} takes a non-empty list of conditions"),
+            );
         };
         let parsed: Vec<_> = items
             .iter()
@@ -189,7 +221,13 @@ impl Parser {
             .map(|(i, item)| self.node(item, &format!("{path}/{i}"), depth + 1))
             .collect();
         let parsed: Option<Vec<_>> = parsed.into_iter().collect();
-        parsed.map(|all| if kind == "and" { Condition::And(all) } else { Condition::Or(all) })
+        parsed.map(|all| {
+            if kind == "and" {
+                Condition::And(all)
+            } else {
+                Condition::Or(all)
+            }
+        })
     }
 
     fn list<T>(
@@ -208,7 +246,11 @@ impl Parser {
         };
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
-            let item_path = if json.is_array() { format!("{path}/{i}") } else { path.to_owned() };
+            let item_path = if json.is_array() {
+                format!("{path}/{i}")
+            } else {
+                path.to_owned()
+            };
             match item.as_str().map(&each) {
                 Some(Ok(value)) => out.push(value),
                 Some(Err(message)) => {
@@ -241,7 +283,12 @@ impl Parser {
         }
     }
 
-    fn comparison(&mut self, object: &Map<String, Value>, key: &str, path: &str) -> Option<Comparison> {
+    fn comparison(
+        &mut self,
+        object: &Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<Comparison> {
         let name = self.name(&object[key], &format!("{path}/{}", escape(key)), "a name");
         let op = match object.get("op").and_then(Value::as_str) {
             Some("=") => Some(Op::Eq),
@@ -279,7 +326,11 @@ impl Parser {
                 return self.problem(&value_path, "compare with a string, a number or true/false");
             }
         };
-        Some(Comparison { name: name?, op, value })
+        Some(Comparison {
+            name: name?,
+            op,
+            value,
+        })
     }
 
     fn event(&mut self, object: &Map<String, Value>, kind: &str, path: &str) -> Option<Condition> {
@@ -320,7 +371,10 @@ impl Parser {
         if let (Ok(Some(least)), Ok(Some(most))) = (at_least, at_most)
             && most < least
         {
-            self.problem::<()>(&format!("{path}/at_most"), "at_most is smaller than at_least");
+            self.problem::<()>(
+                &format!("{path}/at_most"),
+                "at_most is smaller than at_least",
+            );
         }
         let filters = match object.get("where") {
             None => Some(Vec::new()),
@@ -335,7 +389,10 @@ impl Parser {
                             self.comparison(f, "property", &item_path)
                         }
                         _ => {
-                            self.problem::<()>(&item_path, "a filter is {\"property\", \"op\", \"value\"}");
+                            self.problem::<()>(
+                                &item_path,
+                                "a filter is {\"property\", \"op\", \"value\"}",
+                            );
                             None
                         }
                     }
@@ -344,12 +401,22 @@ impl Parser {
                 .into_iter()
                 .collect(),
             Some(_) => {
-                self.problem::<()>(&format!("{path}/where"), "where takes a list of property filters");
+                self.problem::<()>(
+                    &format!("{path}/where"),
+                    "where takes a list of property filters",
+                );
                 None
             }
         };
         let (at_least, at_most, within_days) = (at_least.ok()?, at_most.ok()?, within_days.ok()?);
-        let (at_least, at_most) = if negated { (0, Some(0)) } else { (at_least.unwrap_or(1), at_most) };
+        let (at_least, at_most) = if negated {
+            (0, Some(0))
+        } else {
+            (
+                at_least.unwrap_or(if at_most.is_some() { 0 } else { 1 }),
+                at_most,
+            )
+        };
         Some(Condition::Event(EventCondition {
             name: name?,
             filters: filters?,
@@ -392,11 +459,20 @@ mod tests {
             ]}
         ]}))
         .unwrap();
-        let Condition::And(parts) = parsed else { panic!() };
+        let Condition::And(parts) = parsed else {
+            panic!()
+        };
         assert_eq!(parts[1], Condition::Consent(vec![Consent::Subscribed]));
-        let Condition::Or(alternatives) = &parts[2] else { panic!() };
-        assert_eq!(alternatives[1], Condition::Not(Box::new(Condition::Country(vec!["US".into(), "CA".into()]))));
-        let Condition::Event(never) = &alternatives[2] else { panic!() };
+        let Condition::Or(alternatives) = &parts[2] else {
+            panic!()
+        };
+        assert_eq!(
+            alternatives[1],
+            Condition::Not(Box::new(Condition::Country(vec!["US".into(), "CA".into()])))
+        );
+        let Condition::Event(never) = &alternatives[2] else {
+            panic!()
+        };
         assert_eq!((never.at_least, never.at_most), (0, Some(0)));
     }
 
@@ -412,18 +488,40 @@ mod tests {
         let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             paths,
-            ["/and/0/op", "/and/1/consent/1", "/and/2/at_most", "/and/2/where/0/value", "/and/3/or", "/and/4"]
+            [
+                "/and/0/op",
+                "/and/1/consent/1",
+                "/and/2/at_most",
+                "/and/2/where/0/value",
+                "/and/3/or",
+                "/and/4"
+            ]
         );
         assert!(found[1].1.contains("maybe"));
     }
 
     #[test]
     fn ops_take_the_values_they_can_compare() {
-        assert_eq!(problems(json!({"attribute": "a", "op": "exists", "value": 1}))[0].0, "/value");
-        assert_eq!(problems(json!({"attribute": "a", "op": "<", "value": true}))[0].0, "/value");
-        assert_eq!(problems(json!({"attribute": "a", "op": "="}))[0].0, "/value");
-        assert_eq!(problems(json!({"attribute": "a\"b", "op": "exists"}))[0].0, "/attribute");
-        assert_eq!(problems(json!({"event": "x", "within_days": 0}))[0].0, "/within_days");
+        assert_eq!(
+            problems(json!({"attribute": "a", "op": "exists", "value": 1}))[0].0,
+            "/value"
+        );
+        assert_eq!(
+            problems(json!({"attribute": "a", "op": "<", "value": true}))[0].0,
+            "/value"
+        );
+        assert_eq!(
+            problems(json!({"attribute": "a", "op": "="}))[0].0,
+            "/value"
+        );
+        assert_eq!(
+            problems(json!({"attribute": "a\"b", "op": "exists"}))[0].0,
+            "/attribute"
+        );
+        assert_eq!(
+            problems(json!({"event": "x", "within_days": 0}))[0].0,
+            "/within_days"
+        );
         assert!(Condition::parse(&json!({"attribute": "a", "op": "exists"})).is_ok());
     }
 

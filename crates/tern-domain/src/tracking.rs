@@ -175,9 +175,15 @@ mod tests {
         assert!(err(json!({"type": "track", "event": "x"})).contains("userId"));
         assert!(err(json!({"type": "track", "userId": "u"})).contains("event name"));
         assert!(err(json!({"type": "jump", "userId": "u"})).contains("jump"));
-        assert!(err(json!({"type": "identify", "userId": "u", "timestamp": "yesterday"})).contains("ISO 8601"));
+        assert!(
+            err(json!({"type": "identify", "userId": "u", "timestamp": "yesterday"}))
+                .contains("ISO 8601")
+        );
         let big = "x".repeat(MAX_CALL_BYTES);
-        assert!(err(json!({"type": "identify", "userId": "u", "traits": {"bio": big}})).contains("32768"));
+        assert!(
+            err(json!({"type": "identify", "userId": "u", "traits": {"bio": big}}))
+                .contains("32768")
+        );
     }
 
     #[test]

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0001_accounts.sql"),
     ),
     (2, "media", include_str!("../migrations/0002_media.sql")),
+    (
+        3,
+        "audience",
+        include_str!("../migrations/0003_audience.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

@@ -1,10 +1,14 @@
 //! Tern's multi-node storage on PostgreSQL: several nodes share one database.
 
 mod accounts;
+mod contacts;
 mod error;
+mod events;
 mod health;
+mod imports;
 mod keys;
 mod media;
+mod segments;
 mod settings;
 mod users;
 

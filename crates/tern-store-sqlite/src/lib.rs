@@ -1,10 +1,14 @@
 //! Tern's embedded storage: one SQLite file in WAL mode, created on first start.
 
 mod accounts;
+mod contacts;
 mod error;
+mod events;
 mod health;
+mod imports;
 mod keys;
 mod media;
+mod segments;
 mod settings;
 mod users;
 

@@ -123,3 +123,154 @@ pub fn media(row: MediaColumns) -> Result<MediaItem, StoreError> {
         created_at: time(row.created_at)?,
     })
 }
+
+/// The columns of a contact row.
+pub struct ContactColumns {
+    pub id: i64,
+    pub account_id: String,
+    pub external_id: Option<String>,
+    pub phone: Option<String>,
+    pub country: Option<String>,
+    /// JSON text.
+    pub attributes: String,
+    pub consent: String,
+    pub consent_source: Option<String>,
+    pub consent_changed_at: Option<i64>,
+    pub timezone: Option<String>,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn contact(row: ContactColumns) -> Result<crate::Contact, StoreError> {
+    use tern_domain::contact::{Consent, ConsentSource, ContactState};
+    let attributes = serde_json::from_str(&row.attributes).map_err(|e| corrupt("attributes", e))?;
+    let consent: Consent = row.consent.parse().map_err(|e| corrupt("consent", e))?;
+    let consent_source = row
+        .consent_source
+        .map(|s| s.parse::<ConsentSource>())
+        .transpose()
+        .map_err(|e| corrupt("consent source", e))?;
+    let id = tern_domain::ids::ContactId(row.id);
+    Ok(crate::Contact {
+        id,
+        account_id: uuid("account id", &row.account_id)?,
+        state: ContactState {
+            id: Some(id),
+            external_id: row.external_id,
+            phone: row.phone,
+            country: row.country,
+            attributes,
+            consent,
+            timezone: row.timezone,
+        },
+        consent_source,
+        consent_changed_at: row.consent_changed_at.map(time).transpose()?,
+        revision: row.revision,
+        created_at: time(row.created_at)?,
+        updated_at: time(row.updated_at)?,
+    })
+}
+
+pub fn consent_change(
+    consent: &str,
+    source: &str,
+    changed_at: i64,
+) -> Result<crate::ConsentChange, StoreError> {
+    Ok(crate::ConsentChange {
+        consent: consent.parse().map_err(|e| corrupt("consent", e))?,
+        source: source.parse().map_err(|e| corrupt("consent source", e))?,
+        changed_at: time(changed_at)?,
+    })
+}
+
+pub fn json_object(
+    what: &str,
+    text: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+pub fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+pub fn segment(
+    id: &str,
+    account_id: &str,
+    name: String,
+    definition: &str,
+    created_at: i64,
+    updated_at: i64,
+) -> Result<crate::SegmentRecord, StoreError> {
+    Ok(crate::SegmentRecord {
+        id: uuid("segment id", id)?,
+        account_id: uuid("account id", account_id)?,
+        name,
+        definition: json("segment definition", definition)?,
+        created_at: time(created_at)?,
+        updated_at: time(updated_at)?,
+    })
+}
+
+/// The columns of an import row.
+pub struct ImportColumns {
+    pub id: String,
+    pub account_id: String,
+    pub file_name: String,
+    pub status: String,
+    pub bytes_total: i64,
+    pub bytes_done: i64,
+    pub rows_done: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub rejected_rows: String,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+pub fn import(row: ImportColumns) -> Result<crate::ImportRecord, StoreError> {
+    use crate::ImportStatus;
+    let status = match row.status.as_str() {
+        "running" => ImportStatus::Running,
+        "completed" => ImportStatus::Completed,
+        "failed" => ImportStatus::Failed,
+        other => return Err(corrupt("import status", other)),
+    };
+    Ok(crate::ImportRecord {
+        id: uuid("import id", &row.id)?,
+        account_id: uuid("account id", &row.account_id)?,
+        file_name: row.file_name,
+        status,
+        bytes_total: row.bytes_total as u64,
+        bytes_done: row.bytes_done as u64,
+        rows_done: row.rows_done as u64,
+        created: row.created as u64,
+        updated: row.updated as u64,
+        unchanged: row.unchanged as u64,
+        rejected: row.rejected as u64,
+        rejected_rows: json("rejected rows", &row.rejected_rows)?,
+        error: row.error,
+        created_at: time(row.created_at)?,
+        finished_at: row.finished_at.map(time).transpose()?,
+    })
+}
+
+pub fn import_status(status: crate::ImportStatus) -> &'static str {
+    match status {
+        crate::ImportStatus::Running => "running",
+        crate::ImportStatus::Completed => "completed",
+        crate::ImportStatus::Failed => "failed",
+    }
+}
+
+/// A serde unit enum's name (`"checkout_started"`), for a column that mirrors it.
+pub fn json_text<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}

@@ -1,12 +1,15 @@
 //! Tern's storage: the traits the rest of the code depends on, the records they hold, and the
 //! conformance stories that every backend must pass.
 
+mod audience;
+pub mod audience_sql;
 pub mod conformance;
 pub mod decode;
 mod error;
 mod model;
 mod traits;
 
+pub use audience::*;
 pub use error::StoreError;
 pub use model::*;
 pub use traits::*;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use tern_domain::ids::{AccountId, ApiKeyId};
 
 use crate::{
-    Account, AccountSettings, ApiKeyRecord, NewAccount, NewApiKeyRecord, NewUser, StoreError, User,
+    Account, AccountSettings, ApiKeyRecord, Contacts, Events, Imports, NewAccount, NewApiKeyRecord,
+    NewUser, Segments, StoreError, User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -93,9 +94,24 @@ impl Readiness {
 }
 
 /// Everything a Tern node stores.
-pub trait Store: Accounts + ApiKeys + Users + Settings + Media + Health {}
+pub trait Store:
+    Accounts + ApiKeys + Users + Settings + Media + Contacts + Events + Segments + Imports + Health
+{
+}
 
-impl<T: Accounts + ApiKeys + Users + Settings + Media + Health> Store for T {}
+impl<T> Store for T where
+    T: Accounts
+        + ApiKeys
+        + Users
+        + Settings
+        + Media
+        + Contacts
+        + Events
+        + Segments
+        + Imports
+        + Health
+{
+}
 
 /// The media library's records (the bytes live in a blob store).
 #[async_trait]

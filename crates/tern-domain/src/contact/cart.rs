@@ -125,11 +125,13 @@ pub fn apply_cart_event(
 }
 
 fn product_id(p: &Map<String, Value>) -> Option<String> {
-    ["product_id", "sku", "id"].iter().find_map(|key| match p.get(*key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
+    ["product_id", "sku", "id"]
+        .iter()
+        .find_map(|key| match p.get(*key)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
 }
 
 fn item_of(p: &Map<String, Value>) -> Option<CartItem> {
@@ -205,9 +207,13 @@ mod tests {
         let one = props(json!({"product_id": "p1", "quantity": 1}));
         let cart = apply_cart_event(Some(&cart), "Product Removed", &one, t0).unwrap();
         assert_eq!(cart.total(), 63.99);
-        let checkout = props(json!({"products": [{"product_id": "s9", "price": 3.5, "quantity": 2}]}));
+        let checkout =
+            props(json!({"products": [{"product_id": "s9", "price": 3.5, "quantity": 2}]}));
         let cart = apply_cart_event(Some(&cart), "Checkout Started", &checkout, t0).unwrap();
-        assert_eq!((cart.status, cart.total()), (CartStatus::CheckoutStarted, 7.0));
+        assert_eq!(
+            (cart.status, cart.total()),
+            (CartStatus::CheckoutStarted, 7.0)
+        );
         let cart = apply_cart_event(Some(&cart), "Order Completed", &Map::new(), t0).unwrap();
         assert_eq!((cart.status, cart.items.len()), (CartStatus::Ordered, 0));
         let cart = apply_cart_event(Some(&cart), "Product Added", &sock, t0).unwrap();
@@ -220,9 +226,15 @@ mod tests {
         let shoe = props(json!({"product_id": "p1", "price": 10}));
         let cart = apply_cart_event(None, "Product Added", &shoe, t0).unwrap();
         let earlier = t0 - TimeDelta::minutes(5);
-        assert_eq!(apply_cart_event(Some(&cart), "Order Completed", &Map::new(), earlier), None);
+        assert_eq!(
+            apply_cart_event(Some(&cart), "Order Completed", &Map::new(), earlier),
+            None
+        );
         assert_eq!(apply_cart_event(Some(&cart), "Signed Up", &shoe, t0), None);
         let no_id = props(json!({"name": "Mystery"}));
-        assert_eq!(apply_cart_event(Some(&cart), "Product Added", &no_id, t0), None);
+        assert_eq!(
+            apply_cart_event(Some(&cart), "Product Added", &no_id, t0),
+            None
+        );
     }
 }

@@ -42,7 +42,9 @@ pub fn zone_of_number(phone: &PhoneNumber) -> Option<Tz> {
 
 /// The zone named by a `timezone` attribute, if it names a known IANA zone.
 pub fn zone_of_attribute(value: Option<&serde_json::Value>) -> Option<Tz> {
-    value?.as_str().and_then(|name| Tz::from_str(name.trim()).ok())
+    value?
+        .as_str()
+        .and_then(|name| Tz::from_str(name.trim()).ok())
 }
 
 /// The zone a contact is stored with (`None`: the account's zone applies).
@@ -52,7 +54,11 @@ pub fn contact_zone(
 ) -> Option<(Tz, TimezoneSource)> {
     zone_of_attribute(attribute)
         .map(|tz| (tz, TimezoneSource::Attribute))
-        .or_else(|| phone.and_then(zone_of_number).map(|tz| (tz, TimezoneSource::Phone)))
+        .or_else(|| {
+            phone
+                .and_then(zone_of_number)
+                .map(|tz| (tz, TimezoneSource::Phone))
+        })
 }
 
 #[cfg(test)]

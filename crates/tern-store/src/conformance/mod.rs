@@ -7,6 +7,10 @@ use tern_domain::{
     ids::{AccountId, ApiKeyId, UserId},
 };
 
+mod audience;
+
+pub use audience::*;
+
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
     Store, StoreError,
@@ -26,6 +30,11 @@ macro_rules! conformance_suite {
             settings_start_with_defaults_and_round_trip,
             migrations_are_idempotent_and_readiness_reports_them,
             media_is_stored_once_per_account_and_found_only_through_its_account_or_token,
+            contacts_upsert_by_revision_and_stay_in_their_account,
+            consent_changes_are_kept_in_order,
+            events_are_deduplicated_and_drive_carts,
+            segments_are_counted_and_streamed_in_the_database,
+            segments_and_imports_round_trip_per_account,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {
@@ -42,17 +51,17 @@ macro_rules! conformance_suite {
     };
 }
 
-fn at(seconds: i64) -> DateTime<Utc> {
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + seconds, 0)
         .single()
         .expect("valid time")
 }
 
-fn id<T: From<uuid::Uuid>>(n: u8) -> T {
+pub(crate) fn id<T: From<uuid::Uuid>>(n: u8) -> T {
     T::from(uuid::Uuid::from_bytes([n; 16]))
 }
 
-async fn account(store: &dyn Store, n: u8, name: &str) -> AccountId {
+pub(crate) async fn account(store: &dyn Store, n: u8, name: &str) -> AccountId {
     let new = NewAccount {
         id: id(n),
         name: name.parse().unwrap(),
