@@ -27,9 +27,9 @@ pub enum ApiError {
     /// 409: conflicts with an existing record.
     #[error("{0}")]
     Conflict(String),
-    /// 413: the body is larger than the limit.
-    #[error("the request body is too large")]
-    PayloadTooLarge,
+    /// 413: the body is larger than the limit, which the message names.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 415: the body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -39,6 +39,9 @@ pub enum ApiError {
     /// 422: an uploaded file breaks the media rules; the first problem gives the code.
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
     MediaRejected(Vec<tern_domain::media::Problem>),
+    /// 422: a segment definition is not valid; each problem points at its node.
+    #[error("the definition is not valid: {}", .0.iter().map(|p| format!("{} {}", p.path, p.message)).collect::<Vec<_>>().join("; "))]
+    DefinitionRejected(Vec<tern_domain::audience::DefinitionProblem>),
     /// 500: logged with its cause; the client sees only that it happened.
     #[error("internal error")]
     Internal(String),
@@ -56,7 +59,7 @@ pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    /// Every rule a rejected upload breaks, when there are several.
+    /// Every rule a rejected upload breaks, or every problem of a rejected segment definition.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<ProblemBody>,
 }
@@ -66,6 +69,9 @@ pub struct ErrorDetail {
 pub struct ProblemBody {
     pub code: &'static str,
     pub message: String,
+    /// The node at fault (a JSON pointer into the definition), for definition problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// Marks a response whose cause must be logged; the middleware logs it once.
@@ -80,7 +86,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
@@ -89,6 +95,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 problems.first().map_or("invalid", |p| p.code),
             ),
+            Self::DefinitionRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_definition"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -106,6 +113,18 @@ impl IntoResponse for ApiError {
                     .map(|p| ProblemBody {
                         code: p.code,
                         message: p.message.clone(),
+                        path: None,
+                    })
+                    .collect(),
+            ),
+            Self::DefinitionRejected(problems) => (
+                Some("definition".to_owned()),
+                problems
+                    .iter()
+                    .map(|p| ProblemBody {
+                        code: "invalid_definition",
+                        message: p.message.clone(),
+                        path: Some(p.path.clone()),
                     })
                     .collect(),
             ),

@@ -24,7 +24,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(ApiError::UnsupportedMediaType(e.body_text()))
             }
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::PayloadTooLarge)
+                Err(ApiError::PayloadTooLarge(format!(
+                    "the request body is larger than {} bytes",
+                    crate::app::MAX_BODY_BYTES
+                )))
             }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }

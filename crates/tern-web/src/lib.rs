@@ -2,6 +2,7 @@
 //! panel, sharing one [`AppState`].
 
 mod api;
+pub mod audience;
 mod app;
 pub mod blobs;
 mod error;

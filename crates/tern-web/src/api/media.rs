@@ -220,7 +220,7 @@ pub async fn delete(
 async fn read_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
+            ApiError::PayloadTooLarge(format!("the file is larger than {MAX_UPLOAD_BYTES} bytes"))
         } else {
             ApiError::BadRequest(e.body_text())
         }

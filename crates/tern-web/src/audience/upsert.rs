@@ -1,0 +1,212 @@
+//! Upserting contacts in batches: read the contacts the batch names, merge each draft in memory
+//! (the domain decides), write the batch in one transaction, and read again if another writer
+//! got there first.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use tern_domain::{
+    account::InvalidSetting,
+    contact::{ConsentSource, ContactDraft, ContactState},
+    ids::{AccountId, ContactId},
+};
+use tern_store::{ContactWrite, Store, StoreError, StoreResult};
+
+/// What an upsert did to the contact it named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// A draft's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: ContactId,
+    pub outcome: Outcome,
+}
+
+/// How often a batch is read again after losing a race with another writer.
+const ATTEMPTS: usize = 4;
+
+/// Upserts `drafts` in order (a later draft for the same contact sees the earlier one's result).
+/// Each draft gets its result or the reason it was refused; the others are written.
+pub async fn upsert_contacts(
+    store: &dyn Store,
+    account: AccountId,
+    drafts: &[(ContactDraft, ConsentSource)],
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<Result<Upserted, InvalidSetting>>> {
+    retry(|| try_upsert(store, account, drafts, false, at))
+        .await
+        .map(|results| results.unwrap_or_default())
+}
+
+/// Upserts all of `drafts` or, if one is refused, none: the error names the first refused
+/// draft by its index.
+pub async fn upsert_all(
+    store: &dyn Store,
+    account: AccountId,
+    drafts: &[(ContactDraft, ConsentSource)],
+    at: DateTime<Utc>,
+) -> StoreResult<Result<Vec<Upserted>, (usize, InvalidSetting)>> {
+    let results = retry(|| try_upsert(store, account, drafts, true, at)).await?;
+    Ok(results.map(|results| results.into_iter().map(|r| r.expect("all accepted")).collect()))
+}
+
+type Attempt = Result<Vec<Result<Upserted, InvalidSetting>>, (usize, InvalidSetting)>;
+
+async fn retry<F, Fut>(mut attempt: F) -> StoreResult<Attempt>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<Attempt>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(StoreError::Conflict { .. }) if tries < ATTEMPTS => continue,
+            other => return other,
+        }
+    }
+}
+
+/// One contact of the batch, as it will be written.
+struct Slot {
+    state: ContactState,
+    stored: Option<(ContactState, i64)>,
+    consent_source: Option<ConsentSource>,
+}
+
+async fn try_upsert(
+    store: &dyn Store,
+    account: AccountId,
+    drafts: &[(ContactDraft, ConsentSource)],
+    all_or_nothing: bool,
+    at: DateTime<Utc>,
+) -> StoreResult<Attempt> {
+    let external_ids: Vec<String> = drafts
+        .iter()
+        .filter_map(|(d, _)| d.external_id.clone())
+        .collect();
+    let phones: Vec<String> = drafts
+        .iter()
+        .filter_map(|(d, _)| d.phone.as_ref().map(|p| p.e164().to_owned()))
+        .collect();
+    let stored = store
+        .contacts_by_keys(account, &external_ids, &phones)
+        .await?;
+
+    let mut slots: Vec<Slot> = Vec::with_capacity(drafts.len());
+    let mut by_external_id: HashMap<String, usize> = HashMap::new();
+    let mut by_phone: HashMap<String, usize> = HashMap::new();
+    for contact in stored {
+        let index = slots.len();
+        if let Some(id) = &contact.state.external_id {
+            by_external_id.insert(id.clone(), index);
+        }
+        if let Some(phone) = &contact.state.phone {
+            by_phone.insert(phone.clone(), index);
+        }
+        slots.push(Slot {
+            state: contact.state.clone(),
+            stored: Some((contact.state, contact.revision)),
+            consent_source: None,
+        });
+    }
+
+    let mut assigned: Vec<Result<usize, InvalidSetting>> = Vec::with_capacity(drafts.len());
+    for (draft, source) in drafts {
+        let ext = draft
+            .external_id
+            .as_ref()
+            .and_then(|id| by_external_id.get(id).copied());
+        let phone = draft
+            .phone
+            .as_ref()
+            .and_then(|p| by_phone.get(p.e164()).copied());
+        let target = draft.target(
+            ext.map(|i| &slots[i].state),
+            phone.map(|i| &slots[i].state),
+        );
+        let index = match target {
+            Err(problem) => {
+                assigned.push(Err(problem));
+                continue;
+            }
+            Ok(Some(_)) => ext.or(phone).expect("a target came from a slot"),
+            Ok(None) => {
+                slots.push(Slot {
+                    // Pending contacts get a negative id so that the domain tells them apart.
+                    state: ContactState {
+                        id: Some(ContactId(-(slots.len() as i64) - 1)),
+                        ..draft.apply(None)
+                    },
+                    stored: None,
+                    consent_source: draft.consent.map(|_| *source),
+                });
+                slots.len() - 1
+            }
+        };
+        let slot = &mut slots[index];
+        let next = draft.apply(Some(&slot.state));
+        if next.consent != slot.state.consent {
+            slot.consent_source = Some(*source);
+        }
+        if let Some(old) = slot.state.phone.as_ref().filter(|old| next.phone.as_ref() != Some(*old))
+        {
+            by_phone.remove(old);
+        }
+        slot.state = next;
+        if let Some(id) = &slot.state.external_id {
+            by_external_id.insert(id.clone(), index);
+        }
+        if let Some(phone) = &slot.state.phone {
+            by_phone.insert(phone.clone(), index);
+        }
+        assigned.push(Ok(index));
+    }
+    if all_or_nothing && let Some(i) = assigned.iter().position(Result::is_err) {
+        let problem = assigned.swap_remove(i).expect_err("found an error");
+        return Ok(Err((i, problem)));
+    }
+
+    let mut writes = Vec::new();
+    let mut write_of_slot = vec![None; slots.len()];
+    for (index, slot) in slots.iter().enumerate() {
+        let changed = slot.stored.as_ref().is_none_or(|(s, _)| *s != slot.state);
+        if changed {
+            write_of_slot[index] = Some(writes.len());
+            let mut state = slot.state.clone();
+            if slot.stored.is_none() {
+                state.id = None;
+            }
+            writes.push(ContactWrite {
+                state,
+                revision: slot.stored.as_ref().map(|(_, r)| *r),
+                consent_source: slot.consent_source,
+            });
+        }
+    }
+    let ids = if writes.is_empty() {
+        Vec::new()
+    } else {
+        store.write_contacts(account, &writes, at).await?
+    };
+    Ok(Ok(assigned
+        .into_iter()
+        .map(|assigned| {
+            let index = assigned?;
+            let slot = &slots[index];
+            Ok(match (write_of_slot[index], &slot.stored) {
+                (Some(w), None) => Upserted { id: ids[w], outcome: Outcome::Created },
+                (Some(w), Some(_)) => Upserted { id: ids[w], outcome: Outcome::Updated },
+                (None, _) => Upserted {
+                    id: slot.state.id.expect("stored contacts have ids"),
+                    outcome: Outcome::Unchanged,
+                },
+            })
+        })
+        .collect()))
+}
