@@ -125,6 +125,18 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("read body");
+    Reply {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+        text,
+    }
+}
+
 impl TestApp {
     /// Sends `method path` with an optional bearer token and JSON body.
     pub async fn call(
@@ -143,20 +155,70 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("send request");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("read body");
-        Reply {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            headers,
-            text,
-        }
+        reply(request.send().await.expect("send request")).await
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Reply {
         self.call(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(key), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(key), None).await
+    }
+
+    /// Posts a Segment call, authenticated as Segment's libraries do (write key as user name).
+    pub async fn segment(&self, path: &str, write_key: &str, body: Value) -> Reply {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .basic_auth(write_key, Some(""))
+            .json(&body)
+            .send()
+            .await
+            .expect("send Segment call");
+        reply(response).await
+    }
+
+    /// Starts a CSV import; `fields` are extra form fields (`mapping`, `default_region`).
+    pub async fn import_csv(&self, key: &str, csv: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("contacts.csv"),
+        );
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let response = self
+            .client
+            .post(format!("{}/api/v1/contacts/imports", self.address))
+            .bearer_auth(key)
+            .multipart(form)
+            .send()
+            .await
+            .expect("send import");
+        reply(response).await
+    }
+
+    /// Starts an import and waits for it to finish; returns the finished import.
+    pub async fn import_and_wait(&self, key: &str, csv: &str, fields: &[(&str, &str)]) -> Value {
+        let started = self.import_csv(key, csv, fields).await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+        let path = format!(
+            "/api/v1/contacts/imports/{}",
+            started.body["id"].as_str().unwrap()
+        );
+        for _ in 0..600 {
+            let import = self.get(&path, key).await;
+            if import.body["status"] != "running" {
+                return import.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the import did not finish in 30 s");
     }
 
     pub async fn patch(&self, path: &str, key: &str, body: Value) -> Reply {
@@ -211,15 +273,7 @@ impl TestApp {
             .send()
             .await
             .expect("send upload");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("read body");
-        Reply {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            headers,
-            text,
-        }
+        reply(response).await
     }
 
     /// Fetches a full URL without credentials, as Twilio does; returns status, headers, bytes.

@@ -4,6 +4,7 @@ use axum::{
     extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{StatusCode, header::AUTHORIZATION, request::Parts},
 };
+use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 use tern_domain::{credential::api_key_hash, ids::ApiKeyId};
@@ -30,6 +31,54 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 )))
             }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// `Query<T>` whose rejections are [`ApiError`]s.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+    }
+}
+
+/// The account whose write key is the Basic-auth user name, as Segment's libraries send it.
+pub struct WriteKeyAuth(pub Account);
+
+impl FromRequestParts<AppState> for WriteKeyAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        const HOW: &str = "send the account's write key as the Basic-auth user name";
+        let value = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized(HOW))?;
+        let (scheme, encoded) = value.split_once(' ').ok_or(ApiError::Unauthorized(HOW))?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(ApiError::Unauthorized(HOW));
+        }
+        let decoded = STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or(ApiError::Unauthorized(HOW))?;
+        let write_key = decoded.split(':').next().unwrap_or_default();
+        match state.store.account_by_write_key(write_key).await {
+            Ok(account) => Ok(Self(account)),
+            Err(StoreError::NotFound) => Err(ApiError::Unauthorized("the write key is not valid")),
+            Err(other) => Err(other.into()),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! panel, sharing one [`AppState`].
 
 mod api;
-pub mod audience;
 mod app;
+pub mod audience;
 pub mod blobs;
 mod error;
 mod extract;

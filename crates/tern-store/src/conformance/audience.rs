@@ -97,7 +97,7 @@ pub async fn contacts_upsert_by_revision_and_stay_in_their_account(store: &dyn S
         consent_source: None,
     };
     store
-        .write_contacts(acme, &[update.clone()], at(20))
+        .write_contacts(acme, std::slice::from_ref(&update), at(20))
         .await
         .unwrap();
     let after = store.contact(acme, ids[0]).await.unwrap();

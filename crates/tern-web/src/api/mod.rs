@@ -2,9 +2,13 @@
 
 mod account;
 mod admin;
+mod contacts;
+mod imports;
 mod keys;
 mod media;
+mod segments;
 mod settings;
+mod tracking;
 mod views;
 
 use utoipa::{
@@ -24,6 +28,9 @@ use crate::AppState;
         (name = "settings", description = "The account's settings"),
         (name = "keys", description = "The account's API keys"),
         (name = "media", description = "The account's media library"),
+        (name = "contacts", description = "Contacts, their consent, events and carts; CSV imports"),
+        (name = "segments", description = "Saved audiences, counted in the database"),
+        (name = "tracking", description = "Segment-compatible event ingestion (write key as Basic-auth user name)"),
         (name = "admin", description = "The operator's API (TERN_ADMIN_TOKEN)"),
     )
 )]
@@ -38,6 +45,10 @@ impl Modify for BearerSchemes {
             || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("api_key", bearer());
         components.add_security_scheme("admin_token", bearer());
+        components.add_security_scheme(
+            "write_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
     }
 }
 
@@ -55,6 +66,28 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::revoke_key))
         .routes(routes!(media::list))
         .routes(routes!(media::get, media::delete))
+        .routes(routes!(contacts::upsert, contacts::list))
+        .routes(routes!(contacts::get, contacts::delete))
+        .routes(routes!(contacts::events))
+        .routes(routes!(contacts::consent))
+        .routes(routes!(imports::list))
+        .routes(routes!(imports::get))
+        .routes(routes!(segments::create, segments::list))
+        .routes(routes!(segments::get, segments::update, segments::delete))
+        .routes(routes!(segments::segment_audience))
+        .routes(routes!(segments::preview))
+        .merge(
+            // Segment's limits (32 KB a call, 500 KB a batch) are enforced by the handlers.
+            OpenApiRouter::new()
+                .routes(routes!(tracking::identify))
+                .routes(routes!(tracking::track))
+                .routes(routes!(tracking::page))
+                .routes(routes!(tracking::batch))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .merge(OpenApiRouter::new().routes(routes!(imports::start)).layer(
+            axum::extract::DefaultBodyLimit::max(imports::MAX_IMPORT_BYTES),
+        ))
         .merge(
             // Uploads may be far larger than other bodies: large images are offered a fitted copy.
             OpenApiRouter::new()

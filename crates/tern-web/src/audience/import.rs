@@ -139,7 +139,10 @@ fn parse_rows<R: Read + Send + 'static>(
             ));
         }
     }
-    if !fields.iter().any(|f| matches!(f, Field::Phone | Field::ExternalId)) {
+    if !fields
+        .iter()
+        .any(|f| matches!(f, Field::Phone | Field::ExternalId))
+    {
         return Err(format!(
             "no column holds a phone number or an external id (columns: {}); name one \
              'phone' or 'external_id', or map it",
@@ -324,7 +327,10 @@ mod tests {
         assert_eq!(Field::guess("Mobile Number"), Field::Phone);
         assert_eq!(Field::guess("\u{feff}Customer-ID"), Field::ExternalId);
         assert_eq!(Field::guess("SMS Opt-In"), Field::Consent);
-        assert_eq!(Field::guess("First Name"), Field::Attribute("first_name".into()));
+        assert_eq!(
+            Field::guess("First Name"),
+            Field::Attribute("first_name".into())
+        );
         assert_eq!(Field::parse("ignore"), Ok(Field::Ignore));
         assert!(Field::parse(" ").is_err());
     }

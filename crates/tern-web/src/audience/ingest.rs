@@ -41,11 +41,16 @@ pub async fn ingest(
     let mut drafts = Vec::new();
     let mut draft_calls = Vec::new();
     for (index, call) in calls.iter().enumerate() {
-        let Some(user_id) = call.user_id.as_deref() else { continue };
+        let Some(user_id) = call.user_id.as_deref() else {
+            continue;
+        };
         let draft = match call.kind {
             CallKind::Identify => identify_draft(user_id, call),
             CallKind::Track => ContactDraft::parse(
-                ContactInput { external_id: Some(user_id), ..Default::default() },
+                ContactInput {
+                    external_id: Some(user_id),
+                    ..Default::default()
+                },
                 None,
             )
             .map_err(|mut problems| problems.remove(0)),
@@ -108,9 +113,9 @@ fn identify_draft(user_id: &str, call: &Call) -> Result<ContactDraft, InvalidSet
         match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Bool(b)) if name == CONSENT_TRAIT => {
-                Ok(Some(if *b { "subscribed" } else { "unsubscribed" }.to_owned()))
-            }
+            Some(Value::Bool(b)) if name == CONSENT_TRAIT => Ok(Some(
+                if *b { "subscribed" } else { "unsubscribed" }.to_owned(),
+            )),
             Some(_) => Err(InvalidSetting::new(
                 format!("traits.{name}"),
                 "must be a string",
@@ -133,7 +138,11 @@ fn identify_draft(user_id: &str, call: &Call) -> Result<ContactDraft, InvalidSet
         if problem.field == "phone" || problem.field == "consent" {
             problem.field = format!(
                 "traits.{}",
-                if problem.field == "phone" { PHONE_TRAIT } else { CONSENT_TRAIT }
+                if problem.field == "phone" {
+                    PHONE_TRAIT
+                } else {
+                    CONSENT_TRAIT
+                }
             );
         }
         problem

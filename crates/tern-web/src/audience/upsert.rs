@@ -52,7 +52,12 @@ pub async fn upsert_all(
     at: DateTime<Utc>,
 ) -> StoreResult<Result<Vec<Upserted>, (usize, InvalidSetting)>> {
     let results = retry(|| try_upsert(store, account, drafts, true, at)).await?;
-    Ok(results.map(|results| results.into_iter().map(|r| r.expect("all accepted")).collect()))
+    Ok(results.map(|results| {
+        results
+            .into_iter()
+            .map(|r| r.expect("all accepted"))
+            .collect()
+    }))
 }
 
 type Attempt = Result<Vec<Result<Upserted, InvalidSetting>>, (usize, InvalidSetting)>;
@@ -126,10 +131,7 @@ async fn try_upsert(
             .phone
             .as_ref()
             .and_then(|p| by_phone.get(p.e164()).copied());
-        let target = draft.target(
-            ext.map(|i| &slots[i].state),
-            phone.map(|i| &slots[i].state),
-        );
+        let target = draft.target(ext.map(|i| &slots[i].state), phone.map(|i| &slots[i].state));
         let index = match target {
             Err(problem) => {
                 assigned.push(Err(problem));
@@ -154,7 +156,11 @@ async fn try_upsert(
         if next.consent != slot.state.consent {
             slot.consent_source = Some(*source);
         }
-        if let Some(old) = slot.state.phone.as_ref().filter(|old| next.phone.as_ref() != Some(*old))
+        if let Some(old) = slot
+            .state
+            .phone
+            .as_ref()
+            .filter(|old| next.phone.as_ref() != Some(*old))
         {
             by_phone.remove(old);
         }
@@ -194,14 +200,24 @@ async fn try_upsert(
     } else {
         store.write_contacts(account, &writes, at).await?
     };
+    // A contact named by several drafts: the first gets the batch's net effect on it, the
+    // later ones "updated" if anything was written.
+    let mut seen = vec![false; slots.len()];
     Ok(Ok(assigned
         .into_iter()
         .map(|assigned| {
             let index = assigned?;
             let slot = &slots[index];
+            let first = !std::mem::replace(&mut seen[index], true);
             Ok(match (write_of_slot[index], &slot.stored) {
-                (Some(w), None) => Upserted { id: ids[w], outcome: Outcome::Created },
-                (Some(w), Some(_)) => Upserted { id: ids[w], outcome: Outcome::Updated },
+                (Some(w), None) if first => Upserted {
+                    id: ids[w],
+                    outcome: Outcome::Created,
+                },
+                (Some(w), _) => Upserted {
+                    id: ids[w],
+                    outcome: Outcome::Updated,
+                },
                 (None, _) => Upserted {
                     id: slot.state.id.expect("stored contacts have ids"),
                     outcome: Outcome::Unchanged,

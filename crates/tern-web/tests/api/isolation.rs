@@ -42,9 +42,39 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
         .unwrap()
         .to_owned();
 
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &globex.key,
+            json!({"external_id": "globex-vip", "phone": "+14155550177", "attributes": {"secret": "globex-plan"}}),
+        )
+        .await;
+    assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.text);
+    let contact_id = contact.body["id"].to_string();
+    let segment = app
+        .post(
+            "/api/v1/segments",
+            &globex.key,
+            json!({"name": "globex-segment", "definition": {"attribute": "secret", "op": "exists"}}),
+        )
+        .await;
+    assert_eq!(segment.status, StatusCode::CREATED, "{}", segment.text);
+    let segment_id = segment.body["id"].as_str().unwrap().to_owned();
+    let import = app
+        .import_and_wait(
+            &globex.key,
+            "external_id,phone\nglobex-imported,+14155550188\n",
+            &[],
+        )
+        .await;
+    let import_id = import["id"].as_str().unwrap().to_owned();
+
     let fixtures: HashMap<&str, String> = HashMap::from([
         ("key_id", globex.key_id.clone()),
         ("media_id", media_id.clone()),
+        ("contact_id", contact_id.clone()),
+        ("segment_id", segment_id.clone()),
+        ("import_id", import_id.clone()),
     ]);
     let globex_marks = [
         globex.id.as_str(),
@@ -55,6 +85,13 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
         "Asia/Tokyo",
         media_id.as_str(),
         media_token.as_str(),
+        "globex-vip",
+        "globex-plan",
+        "+14155550177",
+        "globex-segment",
+        segment_id.as_str(),
+        "globex-imported",
+        import_id.as_str(),
     ];
 
     let doc = app
@@ -97,6 +134,22 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
     }
     assert!(checked >= 5, "only {checked} routes checked");
     assert_untouched(&app, &globex, secret_number).await;
+    let contacts = app.get("/api/v1/contacts", &globex.key).await;
+    assert_eq!(
+        contacts.body["contacts"].as_array().unwrap().len(),
+        2,
+        "globex's contacts are intact"
+    );
+    let counted = app
+        .get(
+            &format!("/api/v1/segments/{segment_id}/audience"),
+            &globex.key,
+        )
+        .await;
+    assert_eq!(
+        counted.body["count"], 1,
+        "acme's calls changed nothing of globex's"
+    );
 }
 
 /// Replaces `{name}` segments with fixtures; panics naming a parameter that has none.

@@ -2,8 +2,12 @@
 
 mod admin;
 mod auth;
+mod contacts;
+mod imports;
 mod isolation;
 mod media;
 mod openapi;
 mod ops;
+mod segments;
 mod settings;
+mod tracking;
