@@ -42,6 +42,9 @@ enum Command {
     /// Manage panel users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage contacts.
+    #[command(subcommand)]
+    Contacts(commands::contacts::ContactsCommand),
     /// Measure message text.
     #[command(subcommand)]
     Message(commands::message::MessageCommand),
@@ -59,7 +62,7 @@ fn main() -> ExitCode {
         Command::Message(command) => command.run(),
         Command::Media(command) => command.run(),
         Command::Phone(command) => command.run(),
-        command => run_async(command, &cli.config).map(|()| commands::Verdict::Accepted),
+        command => run_async(command, &cli.config),
     };
     match result {
         Ok(verdict) => verdict.exit_code(),
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
 }
 
 /// The commands that use the database or the network.
-fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<()> {
+fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<commands::Verdict> {
     let config = Config::load(args)?;
     tern_web::install_tls_provider();
     telemetry::init(config.log_format, matches!(command, Command::Serve(_)));
@@ -79,7 +82,8 @@ fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        match command {
+        let done = match command {
+            Command::Contacts(command) => return command.run(&config).await,
             Command::Serve(args) => commands::serve::run(args, config).await,
             Command::Migrate { json } => commands::admin::migrate(&config, json).await,
             Command::Accounts(command) => command.run(&config).await,
@@ -88,6 +92,7 @@ fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<()> {
             Command::Message(_) | Command::Media(_) | Command::Phone(_) => {
                 unreachable!("handled without a runtime")
             }
-        }
+        };
+        done.map(|()| commands::Verdict::Accepted)
     })
 }

@@ -253,3 +253,57 @@ impl Server {
         assert!(status.success(), "graceful shutdown exits 0: {status:?}");
     }
 }
+
+#[test]
+fn contacts_import_from_the_command_line_reports_bad_rows_and_is_idempotent() {
+    let dir = Workdir::new();
+    let (code, _, stderr) = dir.tern(&["accounts", "create", "acme", "--json"], "");
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(
+        dir.0.join("people.csv"),
+        "Ref,Cell,City\nr1,+14155550101,Oakland\nr2,not a number,Lyon\nr3,+33612345678,Paris\n",
+    )
+    .unwrap();
+    let import = [
+        "contacts",
+        "import",
+        "people.csv",
+        "--account",
+        "acme",
+        "--map",
+        "Ref=external_id",
+        "--json",
+    ];
+    let (code, first, stderr) = dir.tern(&import, "");
+    assert_eq!(code, 1, "a rejected row makes the exit code 1: {stderr}");
+    assert_eq!(
+        (first["created"].as_u64(), first["rejected"].as_u64()),
+        (Some(2), Some(1)),
+        "{first}"
+    );
+    assert_eq!(first["rejected_rows"][0]["line"], 3);
+    assert_eq!(first["rejected_rows"][0]["field"], "phone");
+
+    let (_, second, _) = dir.tern(&import, "");
+    assert_eq!(
+        (second["created"].as_u64(), second["unchanged"].as_u64()),
+        (Some(0), Some(2)),
+        "{second}"
+    );
+
+    let (code, _, stderr) = dir.tern(
+        &["contacts", "import", "people.csv", "--account", "nobody"],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("nobody") || stderr.contains("not found"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = dir.tern(
+        &["contacts", "import", "missing.csv", "--account", "acme"],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("missing.csv"), "{stderr}");
+}

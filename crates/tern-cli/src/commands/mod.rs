@@ -1,6 +1,7 @@
 //! One module per command group; each prints JSON and says whether every input was accepted.
 
 pub mod admin;
+pub mod contacts;
 pub mod media;
 pub mod message;
 pub mod phone;
@@ -17,7 +18,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn all(accepted: impl IntoIterator<Item = bool>) -> Self {
+    pub fn all(accepted: impl IntoIterator<Item = bool>) -> Self {
         if accepted.into_iter().all(|ok| ok) {
             Self::Accepted
         } else {

@@ -83,6 +83,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(tracking::track))
                 .routes(routes!(tracking::page))
                 .routes(routes!(tracking::batch))
+                // Segment's libraries may gzip their batches; limits apply to what is inflated.
+                .layer(tower_http::decompression::RequestDecompressionLayer::new())
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .merge(OpenApiRouter::new().routes(routes!(imports::start)).layer(

@@ -8,6 +8,7 @@ mod isolation;
 mod media;
 mod openapi;
 mod ops;
+mod segment_client;
 mod segments;
 mod settings;
 mod tracking;
