@@ -14,7 +14,10 @@ use anyhow::Context;
 use chrono::{TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
-use tern_domain::{audience::Condition, contact::{ContactDraft, ContactInput}};
+use tern_domain::{
+    audience::Condition,
+    contact::{ContactDraft, ContactInput},
+};
 use tern_store::Store;
 
 #[derive(Parser)]
@@ -58,10 +61,16 @@ enum Command {
 
 /// Country code, area codes (all valid for libphonenumber), national number length.
 const NUMBERS: [(&str, &[&str], usize); 4] = [
-    ("+1", &["212", "312", "415", "617", "206", "303", "512", "404", "305", "702"], 10),
+    (
+        "+1",
+        &[
+            "212", "312", "415", "617", "206", "303", "512", "404", "305", "702",
+        ],
+        10,
+    ),
     ("+1", &["604", "416", "514", "403"], 10),
     ("+61", &["412", "423", "438", "457"], 9),
-    ("+44", &["7507", "7911", "7400"], 10),
+    ("+44", &["7507", "7412", "7400"], 10),
 ];
 
 fn phone(i: usize) -> String {
@@ -81,13 +90,25 @@ fn phone(i: usize) -> String {
 }
 
 const TIERS: [&str; 4] = ["gold", "silver", "bronze", "none"];
-const CITIES: [&str; 5] = ["Springfield", "Riverside", "Fairview", "Kingston", "Ashford"];
+const CITIES: [&str; 5] = [
+    "Springfield",
+    "Riverside",
+    "Fairview",
+    "Kingston",
+    "Ashford",
+];
 
 fn generate(contacts: usize) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(out, "external_id,phone,first_name,tier,city,age,consent")?;
     for i in 0..contacts {
-        let consent = if i % 10 < 7 { "subscribed" } else if i % 10 < 9 { "unknown" } else { "unsubscribed" };
+        let consent = if i % 10 < 7 {
+            "subscribed"
+        } else if i % 10 < 9 {
+            "unknown"
+        } else {
+            "unsubscribed"
+        };
         writeln!(
             out,
             "c{i},{},Name{},{},{},{},{consent}",
@@ -120,24 +141,44 @@ fn parse(file: &std::path::Path) -> anyhow::Result<()> {
         valid += usize::from(draft.is_ok());
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("parse_rows={rows} valid={valid} seconds={secs:.2} rows_per_s={:.0}", rows as f64 / secs);
+    println!(
+        "parse_rows={rows} valid={valid} seconds={secs:.2} rows_per_s={:.0}",
+        rows as f64 / secs
+    );
     Ok(())
 }
 
 fn event(contact: usize, n: usize, now: chrono::DateTime<Utc>) -> Value {
     let days = ((contact * 7 + n * 13) % 60) as i64;
-    let at = (now - TimeDelta::days(days) - TimeDelta::minutes((contact % 1440) as i64)).to_rfc3339();
+    let at =
+        (now - TimeDelta::days(days) - TimeDelta::minutes((contact % 1440) as i64)).to_rfc3339();
     let (name, properties) = match (contact + n) % 3 {
-        0 => ("Order Completed", json!({"order_id": format!("o{contact}-{n}"), "total": 20 + contact % 180, "currency": "USD"})),
-        1 => ("Product Added", json!({"product_id": format!("sku-{}", contact % 500), "name": "Linen shirt",
-                "price": 39.5, "quantity": 1, "image_url": "https://shop.example/sku.jpg"})),
-        _ => ("Product Viewed", json!({"product_id": format!("sku-{}", contact % 500)})),
+        0 => (
+            "Order Completed",
+            json!({"order_id": format!("o{contact}-{n}"), "total": 20 + contact % 180, "currency": "USD"}),
+        ),
+        1 => (
+            "Product Added",
+            json!({"product_id": format!("sku-{}", contact % 500), "name": "Linen shirt",
+                "price": 39.5, "quantity": 1, "image_url": "https://shop.example/sku.jpg"}),
+        ),
+        _ => (
+            "Product Viewed",
+            json!({"product_id": format!("sku-{}", contact % 500)}),
+        ),
     };
     json!({"type": "track", "userId": format!("c{contact}"), "event": name, "messageId": format!("m{contact}-{n}"),
            "timestamp": at, "properties": properties})
 }
 
-async fn ingest(url: String, write_key: String, contacts: usize, per: usize, batch: usize, concurrency: usize) -> anyhow::Result<()> {
+async fn ingest(
+    url: String,
+    write_key: String,
+    contacts: usize,
+    per: usize,
+    batch: usize,
+    concurrency: usize,
+) -> anyhow::Result<()> {
     let total = contacts * per;
     let batches = total.div_ceil(batch);
     let next = Arc::new(AtomicUsize::new(0));
@@ -146,7 +187,8 @@ async fn ingest(url: String, write_key: String, contacts: usize, per: usize, bat
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
-        let (next, client, url, key) = (next.clone(), client.clone(), url.clone(), write_key.clone());
+        let (next, client, url, key) =
+            (next.clone(), client.clone(), url.clone(), write_key.clone());
         workers.spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -160,8 +202,18 @@ async fn ingest(url: String, write_key: String, contacts: usize, per: usize, bat
                     .collect();
                 let body = json!({"batch": calls, "sentAt": Utc::now().to_rfc3339()});
                 let sent = Instant::now();
-                let reply = client.post(format!("{url}/v1/batch")).basic_auth(&key, Some("")).json(&body).send().await?;
-                anyhow::ensure!(reply.status().is_success(), "batch {b}: {} {}", reply.status(), reply.text().await?);
+                let reply = client
+                    .post(format!("{url}/v1/batch"))
+                    .basic_auth(&key, Some(""))
+                    .json(&body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(
+                    reply.status().is_success(),
+                    "batch {b}: {} {}",
+                    reply.status(),
+                    reply.text().await?
+                );
                 latencies.push(sent.elapsed());
             }
         });
@@ -194,8 +246,16 @@ fn benchmark_segment() -> Condition {
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -210,7 +270,9 @@ async fn segment(database_url: &str, account: &str) -> anyhow::Result<()> {
     } else {
         Arc::new(tern_store_postgres::PostgresStore::connect(database_url).await?)
     };
-    let account = tern_web::operator::find_account(store.as_ref(), account).await.context("account")?;
+    let account = tern_web::operator::find_account(store.as_ref(), account)
+        .await
+        .context("account")?;
     // The baseline: one condition on a column, a plain scan of the account's contacts.
     let baseline_segment = Condition::parse(&json!({"consent": "subscribed"})).expect("valid");
     let segment = benchmark_segment();
@@ -220,7 +282,9 @@ async fn segment(database_url: &str, account: &str) -> anyhow::Result<()> {
     let (mut all, mut matching) = (0, 0);
     for _ in 0..5 {
         let t = Instant::now();
-        all = store.count_matching(account.id, &baseline_segment, now).await?;
+        all = store
+            .count_matching(account.id, &baseline_segment, now)
+            .await?;
         baseline.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         matching = store.count_matching(account.id, &segment, now).await?;
@@ -229,7 +293,9 @@ async fn segment(database_url: &str, account: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     let (mut streamed, mut after, mut pages) = (0u64, None, 0);
     loop {
-        let page = store.matching_contacts(account.id, &segment, now, after, 10_000).await?;
+        let page = store
+            .matching_contacts(account.id, &segment, now, after, 10_000)
+            .await?;
         let Some(last) = page.last() else { break };
         after = Some(*last);
         streamed += page.len() as u64;
@@ -249,12 +315,31 @@ async fn segment(database_url: &str, account: &str) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tern_web::install_tls_provider();
     match Cli::parse().command {
         Command::Generate { contacts } => generate(contacts),
         Command::Parse { file } => parse(&file),
-        Command::Ingest { url, write_key, contacts, events_per_contact, batch, concurrency } => {
-            ingest(url, write_key, contacts, events_per_contact, batch, concurrency).await
+        Command::Ingest {
+            url,
+            write_key,
+            contacts,
+            events_per_contact,
+            batch,
+            concurrency,
+        } => {
+            ingest(
+                url,
+                write_key,
+                contacts,
+                events_per_contact,
+                batch,
+                concurrency,
+            )
+            .await
         }
-        Command::Segment { database_url, account } => segment(&database_url, &account).await,
+        Command::Segment {
+            database_url,
+            account,
+        } => segment(&database_url, &account).await,
     }
 }

@@ -2,11 +2,25 @@
 
 use std::{fmt, str::FromStr};
 
-use phonenumber::{Mode, ParseError, country::Id};
+use phonenumber::{Mode, ParseError, Type, country::Id, metadata::DATABASE};
 use serde::Serialize;
 
 /// Countries whose numbers may receive MMS.
 pub const MMS_COUNTRIES: [&str; 3] = ["AU", "CA", "US"];
+
+/// The kinds of number libphonenumber's validity check accepts (its `number_type` not Unknown).
+const NUMBER_TYPES: [Type; 10] = [
+    Type::PremiumRate,
+    Type::TollFree,
+    Type::SharedCost,
+    Type::Voip,
+    Type::PersonalNumber,
+    Type::Pager,
+    Type::Uan,
+    Type::Voicemail,
+    Type::FixedLine,
+    Type::Mobile,
+];
 
 /// A valid phone number in E.164 form with the country libphonenumber assigns it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -70,8 +84,24 @@ impl PhoneNumber {
                 _ => PhoneError::NotANumber,
             })?;
         let e164 = number.format().mode(Mode::E164).to_string();
-        let country = number.country().id().and_then(Region::from_id);
-        if !number.is_valid() {
+        // One lookup of the number's metadata serves both its country and its validity: the
+        // crate's `country()` and `is_valid()` would each search it again, through a shared
+        // regex cache that dominates bulk imports.
+        let national = number.national().to_string();
+        let meta = number.metadata(&DATABASE);
+        let country = meta
+            .and_then(|m| m.id().parse::<Id>().ok())
+            .and_then(Region::from_id);
+        let valid = meta.is_some_and(|m| {
+            let descriptors = m.descriptors();
+            descriptors.general().is_match(&national)
+                && NUMBER_TYPES.iter().any(|kind| {
+                    descriptors
+                        .get(*kind)
+                        .is_some_and(|d| d.is_match(&national))
+                })
+        });
+        if !valid {
             return Err(PhoneError::Invalid {
                 e164,
                 region: country,
@@ -225,5 +255,32 @@ mod tests {
         assert_eq!(parse("hello", None), Err(PhoneError::NotANumber));
         assert!("XX".parse::<Region>().is_err());
         assert!("USA".parse::<Region>().is_err());
+    }
+
+    #[test]
+    fn validity_and_country_agree_with_the_crates_own_checks() {
+        // The parse takes a shortcut through the metadata; it must judge as the crate does.
+        let codes = [
+            "1", "44", "61", "33", "49", "39", "7", "86", "91", "55", "52", "800", "882", "379",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        for i in 0..2_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let digits = 6 + (seed >> 60) as usize % 8;
+            let national: String = (0..digits)
+                .map(|d| char::from(b'0' + ((seed >> (d * 4)) % 10) as u8))
+                .collect();
+            let input = format!("+{}{national}", codes[i % codes.len()]);
+            let Ok(number) = phonenumber::parse(None, &input) else {
+                continue;
+            };
+            let expected = number
+                .is_valid()
+                .then(|| number.country().id().and_then(Region::from_id));
+            let ours = PhoneNumber::parse(&input, None).ok().map(|p| p.region());
+            assert_eq!(ours, expected, "{input}");
+        }
     }
 }

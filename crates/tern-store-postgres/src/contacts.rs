@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, FromRow, Postgres, QueryBuilder};
@@ -136,11 +138,17 @@ impl Contacts for PostgresStore {
                 .await
                 .map_err(map_error)?;
             // A batch never holds two new contacts with the same keys, so keys name each row.
+            let position: HashMap<(Option<&str>, Option<&str>), usize> = chunk
+                .iter()
+                .map(|(i, w)| {
+                    (
+                        (w.state.external_id.as_deref(), w.state.phone.as_deref()),
+                        *i,
+                    )
+                })
+                .collect();
             for (id, external_id, phone) in created {
-                if let Some((i, _)) = chunk
-                    .iter()
-                    .find(|(_, w)| w.state.external_id == external_id && w.state.phone == phone)
-                {
+                if let Some(i) = position.get(&(external_id.as_deref(), phone.as_deref())) {
                     ids[*i] = Some(ContactId(id));
                 }
             }

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite};
@@ -12,7 +14,7 @@ const COLUMNS: &str = "id, account_id, external_id, phone, country, attributes, 
     consent_source, consent_changed_at, timezone, revision, created_at, updated_at";
 
 /// Rows per multi-row statement: well under SQLite's 32,766 bound parameters.
-const CHUNK: usize = 500;
+const CHUNK: usize = 1000;
 
 #[derive(FromRow)]
 pub(crate) struct ContactRow {
@@ -135,11 +137,17 @@ impl Contacts for SqliteStore {
                 .await
                 .map_err(map_error)?;
             // A batch never holds two new contacts with the same keys, so keys name each row.
+            let position: HashMap<(Option<&str>, Option<&str>), usize> = chunk
+                .iter()
+                .map(|(i, w)| {
+                    (
+                        (w.state.external_id.as_deref(), w.state.phone.as_deref()),
+                        *i,
+                    )
+                })
+                .collect();
             for (id, external_id, phone) in created {
-                if let Some((i, _)) = chunk
-                    .iter()
-                    .find(|(_, w)| w.state.external_id == external_id && w.state.phone == phone)
-                {
+                if let Some(i) = position.get(&(external_id.as_deref(), phone.as_deref())) {
                     ids[*i] = Some(ContactId(id));
                 }
             }

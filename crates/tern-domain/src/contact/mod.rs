@@ -285,14 +285,17 @@ impl ContactDraft {
         if let Some(consent) = self.consent {
             next.consent = consent;
         }
-        // A draft without a number leaves the stored one deciding.
-        let phone = self.phone.clone().or_else(|| {
-            next.phone
-                .as_deref()
-                .and_then(|p| PhoneNumber::parse(p, None).ok())
-        });
-        next.timezone = contact_zone(next.attributes.get("timezone"), phone.as_ref())
-            .map(|(tz, _)| tz.name().to_owned());
+        // The zone changes only with the number or the `timezone` attribute; a draft without a
+        // number leaves the stored one deciding.
+        if self.phone.is_some() || self.attributes.contains_key("timezone") || existing.is_none() {
+            let phone = self.phone.clone().or_else(|| {
+                next.phone
+                    .as_deref()
+                    .and_then(|p| PhoneNumber::parse(p, None).ok())
+            });
+            next.timezone = contact_zone(next.attributes.get("timezone"), phone.as_ref())
+                .map(|(tz, _)| tz.name().to_owned());
+        }
         next
     }
 }

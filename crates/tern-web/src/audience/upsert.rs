@@ -107,13 +107,12 @@ async fn try_upsert(
     let mut by_external_id: HashMap<String, usize> = HashMap::new();
     let mut by_phone: HashMap<String, usize> = HashMap::new();
     for contact in stored {
-        let index = slots.len();
-        if let Some(id) = &contact.state.external_id {
-            by_external_id.insert(id.clone(), index);
-        }
-        if let Some(phone) = &contact.state.phone {
-            by_phone.insert(phone.clone(), index);
-        }
+        index_keys(
+            &mut by_external_id,
+            &mut by_phone,
+            &contact.state,
+            slots.len(),
+        );
         slots.push(Slot {
             state: contact.state.clone(),
             stored: Some((contact.state, contact.revision)),
@@ -139,16 +138,20 @@ async fn try_upsert(
             }
             Ok(Some(_)) => ext.or(phone).expect("a target came from a slot"),
             Ok(None) => {
+                // Pending contacts get a negative id so that the domain tells them apart.
+                let id = Some(ContactId(-(slots.len() as i64) - 1));
+                let state = ContactState {
+                    id,
+                    ..draft.apply(None)
+                };
+                index_keys(&mut by_external_id, &mut by_phone, &state, slots.len());
                 slots.push(Slot {
-                    // Pending contacts get a negative id so that the domain tells them apart.
-                    state: ContactState {
-                        id: Some(ContactId(-(slots.len() as i64) - 1)),
-                        ..draft.apply(None)
-                    },
+                    state,
                     stored: None,
                     consent_source: draft.consent.map(|_| *source),
                 });
-                slots.len() - 1
+                assigned.push(Ok(slots.len() - 1));
+                continue;
             }
         };
         let slot = &mut slots[index];
@@ -165,12 +168,7 @@ async fn try_upsert(
             by_phone.remove(old);
         }
         slot.state = next;
-        if let Some(id) = &slot.state.external_id {
-            by_external_id.insert(id.clone(), index);
-        }
-        if let Some(phone) = &slot.state.phone {
-            by_phone.insert(phone.clone(), index);
-        }
+        index_keys(&mut by_external_id, &mut by_phone, &slot.state, index);
         assigned.push(Ok(index));
     }
     if all_or_nothing && let Some(i) = assigned.iter().position(Result::is_err) {
@@ -225,4 +223,18 @@ async fn try_upsert(
             })
         })
         .collect()))
+}
+
+fn index_keys(
+    by_external_id: &mut HashMap<String, usize>,
+    by_phone: &mut HashMap<String, usize>,
+    state: &ContactState,
+    index: usize,
+) {
+    if let Some(id) = &state.external_id {
+        by_external_id.insert(id.clone(), index);
+    }
+    if let Some(phone) = &state.phone {
+        by_phone.insert(phone.clone(), index);
+    }
 }
