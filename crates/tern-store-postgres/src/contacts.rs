@@ -203,6 +203,8 @@ impl Contacts for PostgresStore {
             query.build().execute(&mut *tx).await.map_err(map_error)?;
         }
         tx.commit().await.map_err(map_error)?;
+        self.analyze_if_grown(&self.contacts_growth, "contacts", inserts.len() as u64)
+            .await?;
         ids.into_iter()
             .map(|id| id.ok_or_else(|| StoreError::Other("an inserted contact lost its id".into())))
             .collect()

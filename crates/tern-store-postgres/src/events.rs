@@ -112,6 +112,8 @@ impl Events for PostgresStore {
             .map_err(map_error)?;
         }
         tx.commit().await.map_err(map_error)?;
+        self.analyze_if_grown(&self.events_growth, "events", recorded.len() as u64)
+            .await?;
         Ok(EventsRecorded {
             recorded: recorded.len() as u64,
             duplicates: (events.len() - recorded.len()) as u64,

@@ -12,7 +12,14 @@ mod segments;
 mod settings;
 mod users;
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use sqlx::{
     PgPool,
@@ -26,6 +33,54 @@ pub use error::map_error;
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    contacts_growth: Arc<Growth>,
+    events_growth: Arc<Growth>,
+}
+
+/// Rows this node wrote to a table, and when to refresh the table's planner statistics next.
+///
+/// Without fresh statistics PostgreSQL picks the account index over the unique key for a batch
+/// lookup and scans every contact per batch, which makes bulk loads quadratic; autovacuum may be
+/// off, and it lags a fast import by a minute at least. So each time a table doubles (as seen
+/// from this node), it is analyzed.
+#[derive(Default)]
+struct Growth {
+    written: AtomicU64,
+    next: AtomicU64,
+}
+
+impl Growth {
+    const FIRST: u64 = 1000;
+
+    /// Records `rows` written; true when the table should be analyzed now.
+    fn grew(&self, rows: u64) -> bool {
+        let written = self.written.fetch_add(rows, Ordering::Relaxed) + rows;
+        let next = self.next.load(Ordering::Relaxed);
+        // Of several writers crossing the mark at once, one analyzes.
+        written >= next.max(Self::FIRST)
+            && self
+                .next
+                .compare_exchange(next, written * 2, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+impl PostgresStore {
+    /// Refreshes `table`'s statistics if this node's writes doubled it since the last time.
+    async fn analyze_if_grown(
+        &self,
+        growth: &Growth,
+        table: &str,
+        rows: u64,
+    ) -> Result<(), StoreError> {
+        if growth.grew(rows) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
+                .execute(&self.pool)
+                .await
+                .map_err(map_error)?;
+        }
+        Ok(())
+    }
 }
 
 impl PostgresStore {
@@ -38,7 +93,11 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(map_error)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            contacts_growth: Arc::default(),
+            events_growth: Arc::default(),
+        })
     }
 }
 
