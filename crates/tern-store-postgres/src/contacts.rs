@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,8 +13,8 @@ use crate::{PostgresStore, map_error};
 const COLUMNS: &str = "id, account_id, external_id, phone, country, attributes::text AS attributes, consent, \
     consent_source, consent_changed_at, timezone, revision, created_at, updated_at";
 
-/// Rows per multi-row statement: well under PostgreSQL's 65,535 bound parameters.
-const CHUNK: usize = 500;
+/// Rows per insert statement.
+const CHUNK: usize = 2000;
 
 #[derive(FromRow)]
 pub(crate) struct ContactRow {
@@ -65,29 +65,24 @@ impl Contacts for PostgresStore {
         external_ids: &[String],
         phones: &[String],
     ) -> StoreResult<Vec<Contact>> {
-        let mut found = Vec::new();
+        let mut found: Vec<Contact> = Vec::new();
+        let mut seen = HashSet::new();
         for (column, keys) in [("external_id", external_ids), ("phone", phones)] {
-            for chunk in keys.chunks(CHUNK) {
-                let mut query = QueryBuilder::<Postgres>::new(format!(
-                    "SELECT {COLUMNS} FROM contacts WHERE account_id = "
-                ));
-                query.push_bind(account.to_string());
-                query.push(format!(" AND {column} IN ("));
-                let mut list = query.separated(", ");
-                for key in chunk {
-                    list.push_bind(key);
-                }
-                query.push(")");
-                let rows: Vec<ContactRow> = query
-                    .build_query_as()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_error)?;
-                for row in rows {
-                    let contact = row.into_contact()?;
-                    if !found.iter().any(|c: &Contact| c.id == contact.id) {
-                        found.push(contact);
-                    }
+            if keys.is_empty() {
+                continue;
+            }
+            let rows: Vec<ContactRow> = sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND {column} = ANY($2)"
+            )))
+            .bind(account.to_string())
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+            for row in rows {
+                let contact = row.into_contact()?;
+                if seen.insert(contact.id) {
+                    found.push(contact);
                 }
             }
         }
@@ -111,32 +106,30 @@ impl Contacts for PostgresStore {
             .filter(|(_, w)| w.state.id.is_none())
             .collect();
         for chunk in inserts.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Postgres>::new(
+            // Columns as arrays: twelve parameters for the whole chunk.
+            let column = |f: &dyn Fn(&ContactWrite) -> Option<String>| -> Vec<Option<String>> {
+                chunk.iter().map(|(_, w)| f(w)).collect()
+            };
+            let query = sqlx::query_as(
                 "INSERT INTO contacts (account_id, external_id, phone, country, attributes, \
                  consent, consent_source, consent_changed_at, timezone, revision, created_at, \
-                 updated_at) ",
-            );
-            query.push_values(chunk, |mut row, (_, w)| {
-                row.push_bind(&account_text)
-                    .push_bind(&w.state.external_id)
-                    .push_bind(&w.state.phone)
-                    .push_bind(&w.state.country)
-                    .push_bind(attributes_json(w))
-                    .push_unseparated("::jsonb")
-                    .push_bind(w.state.consent.as_str())
-                    .push_bind(w.consent_source.map(|s| s.as_str()))
-                    .push_bind(w.consent_source.map(|_| now))
-                    .push_bind(&w.state.timezone)
-                    .push_bind(1_i64)
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            query.push(" RETURNING id, external_id, phone");
-            let created: Vec<(i64, Option<String>, Option<String>)> = query
-                .build_query_as()
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_error)?;
+                 updated_at) \
+                 SELECT $1, e, p, c, a::jsonb, k, s, CASE WHEN s IS NULL THEN NULL ELSE $2 END, z, \
+                 1, $2, $2 FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[], $9::text[]) AS u(e, p, c, a, k, s, z) \
+                 RETURNING id, external_id, phone",
+            )
+            .bind(&account_text)
+            .bind(now)
+            .bind(column(&|w| w.state.external_id.clone()))
+            .bind(column(&|w| w.state.phone.clone()))
+            .bind(column(&|w| w.state.country.clone()))
+            .bind(column(&|w| Some(attributes_json(w))))
+            .bind(column(&|w| Some(w.state.consent.as_str().to_owned())))
+            .bind(column(&|w| w.consent_source.map(|s| s.as_str().to_owned())))
+            .bind(column(&|w| w.state.timezone.clone()));
+            let created: Vec<(i64, Option<String>, Option<String>)> =
+                query.fetch_all(&mut *tx).await.map_err(map_error)?;
             // A batch never holds two new contacts with the same keys, so keys name each row.
             let position: HashMap<(Option<&str>, Option<&str>), usize> = chunk
                 .iter()
@@ -190,17 +183,23 @@ impl Contacts for PostgresStore {
             .filter_map(|(w, id)| Some(((*id)?, w)))
             .filter(|(_, w)| w.consent_source.is_some())
             .collect();
-        for chunk in changes.chunks(CHUNK) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO consent_changes (contact_id, consent, source, changed_at) ",
-            );
-            query.push_values(chunk, |mut row, (id, w)| {
-                row.push_bind(id.0)
-                    .push_bind(w.state.consent.as_str())
-                    .push_bind(w.consent_source.map(|s| s.as_str()))
-                    .push_bind(now);
-            });
-            query.build().execute(&mut *tx).await.map_err(map_error)?;
+        if !changes.is_empty() {
+            sqlx::query(
+                "INSERT INTO consent_changes (contact_id, consent, source, changed_at) \
+                 SELECT c, k, s, $4 FROM UNNEST($1::bigint[], $2::text[], $3::text[]) AS u(c, k, s)",
+            )
+            .bind(changes.iter().map(|(id, _)| id.0).collect::<Vec<i64>>())
+            .bind(changes.iter().map(|(_, w)| w.state.consent.as_str()).collect::<Vec<&str>>())
+            .bind(
+                changes
+                    .iter()
+                    .map(|(_, w)| w.consent_source.map_or("", |s| s.as_str()))
+                    .collect::<Vec<&str>>(),
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
         }
         tx.commit().await.map_err(map_error)?;
         self.analyze_if_grown(&self.contacts_growth, "contacts", inserts.len() as u64)

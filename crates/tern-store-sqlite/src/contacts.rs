@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -65,7 +65,8 @@ impl Contacts for SqliteStore {
         external_ids: &[String],
         phones: &[String],
     ) -> StoreResult<Vec<Contact>> {
-        let mut found = Vec::new();
+        let mut found: Vec<Contact> = Vec::new();
+        let mut seen = HashSet::new();
         for (column, keys) in [("external_id", external_ids), ("phone", phones)] {
             for chunk in keys.chunks(CHUNK) {
                 let mut query = QueryBuilder::<Sqlite>::new(format!(
@@ -85,7 +86,7 @@ impl Contacts for SqliteStore {
                     .map_err(map_error)?;
                 for row in rows {
                     let contact = row.into_contact()?;
-                    if !found.iter().any(|c: &Contact| c.id == contact.id) {
+                    if seen.insert(contact.id) {
                         found.push(contact);
                     }
                 }
