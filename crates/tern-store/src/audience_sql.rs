@@ -102,28 +102,38 @@ impl Compiler {
         format!("({})", parts.join(op))
     }
 
-    /// `(type expression, value expression)` of a member of a JSON document column.
-    fn member(&mut self, doc: &str, name: &str) -> (String, String) {
+    /// The JSON type of a member of a JSON document column (`NULL` when it is missing).
+    fn member_type(&mut self, doc: &str, name: &str) -> String {
         match self.dialect {
+            // Names never hold quotes (the definition parser refuses them).
             Dialect::Sqlite => {
-                // Names never hold quotes (the definition parser refuses them).
-                let path = format!("$.\"{name}\"");
-                let t = self.bind(Arg::Text(path.clone()));
-                let v = self.bind(Arg::Text(path));
-                (
-                    format!("json_type({doc}, {t})"),
-                    format!("json_extract({doc}, {v})"),
-                )
+                let path = self.bind(Arg::Text(format!("$.\"{name}\"")));
+                format!("json_type({doc}, {path})")
             }
             Dialect::Postgres => {
-                let t = self.bind(Arg::Text(name.to_owned()));
-                let v = self.bind(Arg::Text(name.to_owned()));
-                (
-                    format!("jsonb_typeof({doc} -> {t})"),
-                    format!("({doc} -> {v})"),
-                )
+                let key = self.bind(Arg::Text(name.to_owned()));
+                format!("jsonb_typeof({doc} -> {key})")
             }
         }
+    }
+
+    /// A member's value: SQL text or number on SQLite, `jsonb` on PostgreSQL.
+    fn member_value(&mut self, doc: &str, name: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => {
+                let path = self.bind(Arg::Text(format!("$.\"{name}\"")));
+                format!("json_extract({doc}, {path})")
+            }
+            Dialect::Postgres => {
+                let key = self.bind(Arg::Text(name.to_owned()));
+                format!("({doc} -> {key})")
+            }
+        }
+    }
+
+    /// `(type expression, value expression)` of a member.
+    fn member(&mut self, doc: &str, name: &str) -> (String, String) {
+        (self.member_type(doc, name), self.member_value(doc, name))
     }
 
     /// A comparison that is true or false, never NULL, so that `not` negates it exactly.
@@ -131,7 +141,7 @@ impl Compiler {
         let Comparison { name, op, value } = comparison;
         let sql = match (op, value) {
             (Op::Exists, _) | (_, None) => {
-                let (ty, _) = self.member(doc, name);
+                let ty = self.member_type(doc, name);
                 format!("COALESCE({ty}, 'null') <> 'null'")
             }
             (Op::Ne, Some(v)) => {
@@ -148,12 +158,12 @@ impl Compiler {
     fn equal(&mut self, doc: &str, name: &str, value: &Value) -> String {
         match (self.dialect, value) {
             (Dialect::Postgres, _) => {
-                let (_, v) = self.member(doc, name);
+                let v = self.member_value(doc, name);
                 let arg = self.bind(Arg::Text(value.to_string()));
                 format!("{v} = {arg}::jsonb")
             }
             (Dialect::Sqlite, Value::Bool(b)) => {
-                let (ty, _) = self.member(doc, name);
+                let ty = self.member_type(doc, name);
                 format!("{ty} = '{b}'")
             }
             (Dialect::Sqlite, Value::Number(n)) => {
@@ -196,7 +206,7 @@ impl Compiler {
 
     fn contains(&mut self, doc: &str, name: &str, needle: &str) -> String {
         let (ty, v) = self.member(doc, name);
-        let (ty2, _) = self.member(doc, name);
+        let ty2 = self.member_type(doc, name);
         match self.dialect {
             Dialect::Sqlite => {
                 let text = self.bind(Arg::Text(needle.to_owned()));
