@@ -638,3 +638,201 @@ pub async fn segments_and_imports_round_trip_per_account(store: &dyn Store) {
     assert_eq!(store.list_imports(acme).await.unwrap(), [import]);
     assert!(store.list_imports(globex).await.unwrap().is_empty());
 }
+
+/// A small deterministic generator, so that a failure names a reproducible case.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.roll(items.len())].clone()
+    }
+}
+
+fn random_leaf(dice: &mut Dice) -> Value {
+    let values = [
+        json!("gold"),
+        json!("silver"),
+        json!(5),
+        json!(30),
+        json!(2.5),
+        json!(true),
+        json!("Ab"),
+        json!("vip"),
+    ];
+    let names = ["tier", "age", "tags", "city", "vip"];
+    match dice.roll(6) {
+        0 => {
+            let op = dice.pick(&["=", "!=", "<", ">", "contains", "exists"]);
+            let mut leaf = json!({"attribute": dice.pick(&names), "op": op});
+            leaf["value"] = match op {
+                "exists" => return leaf,
+                "contains" => dice.pick(&[json!("go"), json!("vip"), json!("A"), json!("new")]),
+                "<" | ">" => {
+                    dice.pick(&[json!(5), json!(30), json!(2.5), json!("B"), json!("gold")])
+                }
+                _ => dice.pick(&values),
+            };
+            leaf
+        }
+        1 => {
+            json!({"consent": dice.pick(&[json!("subscribed"), json!(["unknown", "unsubscribed"])])})
+        }
+        2 => json!({"country": dice.pick(&[json!("US"), json!(["FR", "AU"])])}),
+        3 => {
+            json!({"not_performed": dice.pick(&["Order Completed", "Cart Viewed"]), "within_days": dice.pick(&[1, 7, 60])})
+        }
+        _ => {
+            let mut leaf = json!({"event": dice.pick(&["Order Completed", "Cart Viewed"])});
+            if dice.roll(2) == 0 {
+                leaf["within_days"] = json!(dice.pick(&[1, 7, 60]));
+            }
+            match dice.roll(3) {
+                0 => leaf["at_least"] = json!(dice.pick(&[1, 2, 3])),
+                1 => leaf["at_most"] = json!(dice.pick(&[0, 1, 2])),
+                _ => {}
+            }
+            if dice.roll(2) == 0 {
+                let op = dice.pick(&[">", "<", "=", "exists"]);
+                let mut filter = json!({"property": dice.pick(&["total", "coupon"]), "op": op});
+                if op != "exists" {
+                    filter["value"] = dice.pick(&[json!(50), json!(10), json!("SAVE")]);
+                }
+                leaf["where"] = json!([filter]);
+            }
+            leaf
+        }
+    }
+}
+
+fn random_definition(dice: &mut Dice, depth: usize) -> Value {
+    match (depth, dice.roll(5)) {
+        (0, _) | (_, 0..2) => random_leaf(dice),
+        (_, 2) => json!({"not": random_definition(dice, depth - 1)}),
+        (_, n) => {
+            let parts: Vec<Value> = (0..2 + dice.roll(2))
+                .map(|_| random_definition(dice, depth - 1))
+                .collect();
+            if n == 3 {
+                json!({"and": parts})
+            } else {
+                json!({"or": parts})
+            }
+        }
+    }
+}
+
+pub async fn segments_agree_with_a_reference_evaluator_on_random_definitions(store: &dyn Store) {
+    use super::reference::{SeenEvent, matches};
+    let acme = account(store, 1, "acme").await;
+    let mut dice = Dice(7);
+    let phones = [
+        Some("+14155550101"),
+        Some("+33612345678"),
+        Some("+61255501234"),
+        None,
+    ];
+    let attribute_values = [
+        json!("gold"),
+        json!("silver"),
+        json!(5),
+        json!(30),
+        json!(2.5),
+        json!(true),
+        json!("Ab"),
+        json!("B"),
+        json!(["vip", "new"]),
+        json!(["new"]),
+        json!("vip"),
+        json!(null),
+    ];
+    let mut states = Vec::new();
+    for i in 0..60 {
+        let mut attributes = serde_json::Map::new();
+        for name in ["tier", "age", "tags", "city", "vip"] {
+            if dice.roll(3) > 0 {
+                attributes.insert(name.into(), dice.pick(&attribute_values));
+            }
+        }
+        let phone = phones[i % phones.len()].map(|p| format!("{}{}", &p[..p.len() - 2], 10 + i));
+        let consent = dice.pick(&["subscribed", "unsubscribed", "unknown"]);
+        states.push(state(
+            &format!("r{i}"),
+            phone.as_deref(),
+            Value::Object(attributes),
+            consent,
+        ));
+    }
+    let writes: Vec<_> = states.iter().cloned().map(insert).collect();
+    let ids = store.write_contacts(acme, &writes, at(0)).await.unwrap();
+    let day = 86_400;
+    let now = 100 * day;
+    let mut seen: Vec<Vec<SeenEvent>> = (0..ids.len()).map(|_| Vec::new()).collect();
+    let mut events = Vec::new();
+    for n in 0..150 {
+        let who = dice.roll(ids.len());
+        let name = dice.pick(&["Order Completed", "Cart Viewed"]);
+        let properties = dice.pick(&[
+            json!({"total": 80}),
+            json!({"total": 20, "coupon": "SAVE"}),
+            json!({"total": "50"}),
+            json!({}),
+        ]);
+        let t = now - dice.pick(&[0, 1, 3, 10, 30, 90]) as i64 * day - 60;
+        events.push(event(
+            ids[who],
+            &format!("r{n}"),
+            name,
+            properties.clone(),
+            t,
+        ));
+        seen[who].push(SeenEvent {
+            name: name.into(),
+            properties: properties.as_object().cloned().unwrap(),
+            at: at(t),
+        });
+    }
+    store.record_events(acme, &events, at(now)).await.unwrap();
+    let stored: Vec<ContactState> = {
+        let mut all = Vec::new();
+        for id in &ids {
+            all.push(store.contact(acme, *id).await.unwrap().state);
+        }
+        all
+    };
+    let mut telling = 0;
+    for case in 0..150 {
+        let definition = random_definition(&mut dice, 3);
+        let condition = Condition::parse(&definition)
+            .unwrap_or_else(|p| panic!("case {case}: {definition}: {p:?}"));
+        let expected: Vec<ContactId> = ids
+            .iter()
+            .zip(&stored)
+            .zip(&seen)
+            .filter(|((_, contact), events)| matches(&condition, contact, events, at(now)))
+            .map(|((id, _), _)| *id)
+            .collect();
+        telling += usize::from(!expected.is_empty() && expected.len() < ids.len());
+        let members = store
+            .matching_contacts(acme, &condition, at(now), None, 1000)
+            .await
+            .unwrap();
+        assert_eq!(members, expected, "case {case}: {definition}");
+        let count = store
+            .count_matching(acme, &condition, at(now))
+            .await
+            .unwrap();
+        assert_eq!(count, expected.len() as u64, "case {case}: {definition}");
+    }
+    assert!(
+        telling >= 75,
+        "only {telling} of 150 definitions split the contacts"
+    );
+}

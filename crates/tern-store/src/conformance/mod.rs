@@ -8,6 +8,7 @@ use tern_domain::{
 };
 
 mod audience;
+mod reference;
 
 pub use audience::*;
 
@@ -35,6 +36,7 @@ macro_rules! conformance_suite {
             events_are_deduplicated_and_drive_carts,
             segments_are_counted_and_streamed_in_the_database,
             segments_and_imports_round_trip_per_account,
+            segments_agree_with_a_reference_evaluator_on_random_definitions,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {
