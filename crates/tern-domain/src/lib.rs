@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audience;
+pub mod campaign;
 pub mod contact;
 pub mod credential;
 pub mod ids;
