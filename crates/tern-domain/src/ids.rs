@@ -82,3 +82,7 @@ impl fmt::Display for ContactId {
         self.0.fmt(f)
     }
 }
+id_type!(
+    /// A campaign.
+    CampaignId
+);

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audience",
         include_str!("../migrations/0003_audience.sql"),
     ),
+    (
+        4,
+        "campaigns",
+        include_str!("../migrations/0004_campaigns.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

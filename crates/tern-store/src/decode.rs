@@ -274,3 +274,43 @@ pub fn json_text<T: serde::Serialize>(value: &T) -> String {
         other => format!("{other:?}"),
     }
 }
+
+/// The columns of a campaign row.
+pub struct CampaignColumns {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub kind: String,
+    pub channel: String,
+    pub status: String,
+    pub steps: String,
+    pub archived_at: Option<i64>,
+    pub created_by: String,
+    pub updated_by: String,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn campaign(row: CampaignColumns) -> Result<crate::CampaignRecord, StoreError> {
+    Ok(crate::CampaignRecord {
+        id: uuid("campaign id", &row.id)?,
+        account_id: uuid("account id", &row.account_id)?,
+        name: row.name,
+        kind: unit_enum("campaign type", &row.kind)?,
+        channel: unit_enum("campaign channel", &row.channel)?,
+        status: unit_enum("campaign status", &row.status)?,
+        steps: json_object("campaign steps", &row.steps)?,
+        archived_at: row.archived_at.map(time).transpose()?,
+        created_by: row.created_by,
+        updated_by: row.updated_by,
+        revision: row.revision,
+        created_at: time(row.created_at)?,
+        updated_at: time(row.updated_at)?,
+    })
+}
+
+/// A serde unit enum from the name stored for it (the inverse of [`json_text`]).
+pub fn unit_enum<T: serde::de::DeserializeOwned>(what: &str, name: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|e| corrupt(what, e))
+}

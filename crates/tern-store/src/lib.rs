@@ -3,6 +3,7 @@
 
 mod audience;
 pub mod audience_sql;
+mod campaigns;
 pub mod conformance;
 pub mod decode;
 mod error;
@@ -10,6 +11,7 @@ mod model;
 mod traits;
 
 pub use audience::*;
+pub use campaigns::*;
 pub use error::StoreError;
 pub use model::*;
 pub use traits::*;

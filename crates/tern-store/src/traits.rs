@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use tern_domain::ids::{AccountId, ApiKeyId};
 
 use crate::{
-    Account, AccountSettings, ApiKeyRecord, Contacts, Events, Imports, NewAccount, NewApiKeyRecord,
-    NewUser, Segments, StoreError, User,
+    Account, AccountSettings, ApiKeyRecord, Campaigns, Contacts, Events, Imports, NewAccount,
+    NewApiKeyRecord, NewUser, Segments, StoreError, User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -95,7 +95,17 @@ impl Readiness {
 
 /// Everything a Tern node stores.
 pub trait Store:
-    Accounts + ApiKeys + Users + Settings + Media + Contacts + Events + Segments + Imports + Health
+    Accounts
+    + ApiKeys
+    + Users
+    + Settings
+    + Media
+    + Contacts
+    + Events
+    + Segments
+    + Imports
+    + Campaigns
+    + Health
 {
 }
 
@@ -109,6 +119,7 @@ impl<T> Store for T where
         + Events
         + Segments
         + Imports
+        + Campaigns
         + Health
 {
 }

@@ -8,9 +8,11 @@ use tern_domain::{
 };
 
 mod audience;
+mod campaigns;
 mod reference;
 
 pub use audience::*;
+pub use campaigns::*;
 
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
@@ -37,6 +39,7 @@ macro_rules! conformance_suite {
             segments_are_counted_and_streamed_in_the_database,
             segments_and_imports_round_trip_per_account,
             segments_agree_with_a_reference_evaluator_on_random_definitions,
+            campaigns_are_listed_filtered_and_saved_by_revision,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {

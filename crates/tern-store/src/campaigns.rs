@@ -1,0 +1,115 @@
+//! Campaign records and their change history.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tern_domain::{
+    campaign::{CampaignStatus, CampaignType, Channel},
+    ids::{AccountId, CampaignId},
+};
+
+use crate::StoreResult;
+
+/// A campaign with its steps as saved (drafts, checked when read).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignRecord {
+    pub id: CampaignId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub kind: CampaignType,
+    pub channel: Channel,
+    pub status: CampaignStatus,
+    /// Step name → its saved content.
+    pub steps: Map<String, Value>,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Who created it and who changed it last (an API key's or a user's id).
+    pub created_by: String,
+    pub updated_by: String,
+    /// Grows by one with each save; a save names the revision it was made from.
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of a campaign's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CampaignChange {
+    /// `created`, `renamed`, `channel`, `archived`, or `step:<name>`.
+    pub what: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How a listing is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CampaignSort {
+    #[default]
+    UpdatedDesc,
+    CreatedDesc,
+    Name,
+}
+
+/// What a campaign listing asks for.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignQuery {
+    pub status: Option<CampaignStatus>,
+    pub kind: Option<CampaignType>,
+    pub channel: Option<Channel>,
+    /// Part of the name, any case.
+    pub search: Option<String>,
+    /// Archived campaigns instead of the others.
+    pub archived: bool,
+    pub sort: CampaignSort,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Campaigns.
+#[async_trait]
+pub trait Campaigns: Send + Sync {
+    /// Stores a new campaign with its first history entry.
+    async fn create_campaign(
+        &self,
+        campaign: &CampaignRecord,
+        change: &CampaignChange,
+    ) -> StoreResult<()>;
+    async fn campaign(&self, account: AccountId, id: CampaignId) -> StoreResult<CampaignRecord>;
+    async fn list_campaigns(
+        &self,
+        account: AccountId,
+        query: &CampaignQuery,
+    ) -> StoreResult<Vec<CampaignRecord>>;
+    /// Replaces the campaign saved at `campaign.revision - 1` and records the change, in one
+    /// transaction; a campaign saved meanwhile is a conflict.
+    async fn save_campaign(
+        &self,
+        campaign: &CampaignRecord,
+        change: &CampaignChange,
+    ) -> StoreResult<()>;
+    /// Oldest first.
+    async fn campaign_changes(
+        &self,
+        account: AccountId,
+        id: CampaignId,
+    ) -> StoreResult<Vec<CampaignChange>>;
+}
+
+/// The `LIKE` pattern matching names that contain `search`, escaped with `\`.
+pub fn name_pattern(search: &str) -> String {
+    let escaped = search
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The `ORDER BY` of a listing.
+pub fn order_by(sort: CampaignSort) -> &'static str {
+    match sort {
+        CampaignSort::UpdatedDesc => "updated_at DESC, id",
+        CampaignSort::CreatedDesc => "created_at DESC, id",
+        CampaignSort::Name => "lower(name), id",
+    }
+}
