@@ -235,3 +235,47 @@ mod tests {
         assert_eq!("cart_reminder".parse(), Ok(CampaignType::CartReminder));
     }
 }
+
+/// Why an account may not use MMS, if it may not: the operator must have enabled MMS, and the
+/// account needs a sender in at least one of the MMS countries (AU, CA, US).
+pub fn mms_refusal<'a>(
+    mms_enabled: bool,
+    sender_countries: impl IntoIterator<Item = &'a str>,
+) -> Option<InvalidSetting> {
+    if !mms_enabled {
+        return Some(InvalidSetting::new(
+            "channel",
+            "MMS is not enabled for this account: the operator enables it (tern accounts mms enable)",
+        ));
+    }
+    let mut countries = sender_countries.into_iter();
+    if !countries.any(|c| crate::phone::MMS_COUNTRIES.contains(&c)) {
+        return Some(InvalidSetting::new(
+            "channel",
+            "MMS needs a sender in Australia, Canada or the USA: add one in the settings",
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+
+    #[test]
+    fn mms_needs_the_operators_switch_and_a_sender_in_an_mms_country() {
+        assert!(
+            mms_refusal(false, ["US"])
+                .unwrap()
+                .message
+                .contains("not enabled")
+        );
+        assert!(
+            mms_refusal(true, ["GB", "FR"])
+                .unwrap()
+                .message
+                .contains("Australia, Canada or the USA")
+        );
+        assert_eq!(mms_refusal(true, ["GB", "CA"]), None);
+    }
+}

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod campaigns;
 mod contacts;
 mod imports;
 mod keys;
@@ -30,6 +31,7 @@ use crate::AppState;
         (name = "media", description = "The account's media library"),
         (name = "contacts", description = "Contacts, their consent, events and carts; CSV imports"),
         (name = "segments", description = "Saved audiences, counted in the database"),
+        (name = "campaigns", description = "Campaigns and their wizard steps"),
         (name = "tracking", description = "Segment-compatible event ingestion (write key as Basic-auth user name)"),
         (name = "admin", description = "The operator's API (TERN_ADMIN_TOKEN)"),
     )
@@ -76,6 +78,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(segments::get, segments::update, segments::delete))
         .routes(routes!(segments::segment_audience))
         .routes(routes!(segments::preview))
+        .routes(routes!(campaigns::create, campaigns::list))
+        .routes(routes!(campaigns::get, campaigns::update))
+        .routes(routes!(campaigns::duplicate))
+        .routes(routes!(campaigns::archive))
+        .routes(routes!(campaigns::steps))
+        .routes(routes!(campaigns::save_step))
+        .routes(routes!(campaigns::changes))
         .merge(
             // Segment's limits (32 KB a call, 500 KB a batch) are enforced by the handlers.
             OpenApiRouter::new()

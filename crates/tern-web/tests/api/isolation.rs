@@ -69,7 +69,19 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
         .await;
     let import_id = import["id"].as_str().unwrap().to_owned();
 
+    let campaign = app
+        .post(
+            "/api/v1/campaigns",
+            &globex.key,
+            json!({"name": "globex-campaign", "type": "single"}),
+        )
+        .await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.text);
+    let campaign_id = campaign.body["id"].as_str().unwrap().to_owned();
+
     let fixtures: HashMap<&str, String> = HashMap::from([
+        ("campaign_id", campaign_id.clone()),
+        ("step", "segments".to_owned()),
         ("key_id", globex.key_id.clone()),
         ("media_id", media_id.clone()),
         ("contact_id", contact_id.clone()),
@@ -91,6 +103,8 @@ async fn no_account_route_reaches_or_reveals_another_accounts_data() {
         "globex-segment",
         segment_id.as_str(),
         "globex-imported",
+        "globex-campaign",
+        campaign_id.as_str(),
         import_id.as_str(),
     ];
 

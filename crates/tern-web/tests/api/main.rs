@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod campaigns;
 mod contacts;
 mod imports;
 mod isolation;
