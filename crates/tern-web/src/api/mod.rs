@@ -91,6 +91,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(tracking::identify))
                 .routes(routes!(tracking::track))
                 .routes(routes!(tracking::page))
+                .routes(routes!(tracking::screen))
+                .routes(routes!(tracking::group))
+                .routes(routes!(tracking::alias))
                 .routes(routes!(tracking::batch))
                 // Segment's libraries may gzip their batches; limits apply to what is inflated.
                 .layer(tower_http::decompression::RequestDecompressionLayer::new())

@@ -126,8 +126,8 @@ pub async fn track(
     single(state, auth, body, CallKind::Track).await
 }
 
-/// Accepted for compatibility; page views are not stored.
-#[utoipa::path(post, operation_id = "segment_page", path = "/v1/page", tag = "tracking", security(("write_key" = [])),
+/// Accepted for compatibility with Segment's libraries; page views are not stored.
+#[utoipa::path(post, path = "/v1/page", operation_id = "segment_page", tag = "tracking", security(("write_key" = [])),
     request_body(content = Object, description = "A Segment page call"),
     responses((status = 200, description = "Taken", body = TrackingReply), (status = 401, description = "No valid write key", body = ErrorBody),
         (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
@@ -137,6 +137,45 @@ pub async fn page(
     body: Body,
 ) -> Result<Json<TrackingReply>, ApiError> {
     single(state, auth, body, CallKind::Page).await
+}
+
+/// Accepted for compatibility with Segment's libraries; screen views are not stored.
+#[utoipa::path(post, path = "/v1/screen", operation_id = "segment_screen", tag = "tracking", security(("write_key" = [])),
+    request_body(content = Object, description = "A Segment screen call"),
+    responses((status = 200, description = "Taken", body = TrackingReply), (status = 401, description = "No valid write key", body = ErrorBody),
+        (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
+pub async fn screen(
+    State(state): State<AppState>,
+    auth: WriteKeyAuth,
+    body: Body,
+) -> Result<Json<TrackingReply>, ApiError> {
+    single(state, auth, body, CallKind::Screen).await
+}
+
+/// Accepted for compatibility with Segment's libraries; group memberships are not stored.
+#[utoipa::path(post, path = "/v1/group", operation_id = "segment_group", tag = "tracking", security(("write_key" = [])),
+    request_body(content = Object, description = "A Segment group call"),
+    responses((status = 200, description = "Taken", body = TrackingReply), (status = 401, description = "No valid write key", body = ErrorBody),
+        (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
+pub async fn group(
+    State(state): State<AppState>,
+    auth: WriteKeyAuth,
+    body: Body,
+) -> Result<Json<TrackingReply>, ApiError> {
+    single(state, auth, body, CallKind::Group).await
+}
+
+/// Accepted for compatibility with Segment's libraries; aliases are not stored.
+#[utoipa::path(post, path = "/v1/alias", operation_id = "segment_alias", tag = "tracking", security(("write_key" = [])),
+    request_body(content = Object, description = "A Segment alias call"),
+    responses((status = 200, description = "Taken", body = TrackingReply), (status = 401, description = "No valid write key", body = ErrorBody),
+        (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
+pub async fn alias(
+    State(state): State<AppState>,
+    auth: WriteKeyAuth,
+    body: Body,
+) -> Result<Json<TrackingReply>, ApiError> {
+    single(state, auth, body, CallKind::Alias).await
 }
 
 /// Up to 500 KB of calls, each with its `type`, taken whole or refused whole.

@@ -69,6 +69,21 @@ async fn identify_and_track_build_the_contact_its_events_and_its_cart() {
         .body;
     assert_eq!(events[0]["occurred_at"], "2026-11-01T10:00:00Z");
 
+    for kind in ["page", "screen", "group", "alias"] {
+        let other = app
+            .segment(
+                &format!("/v1/{kind}"),
+                &acme.write_key,
+                json!({"userId": "shopper-1", "name": "Home", "groupId": "g", "previousId": "p"}),
+            )
+            .await;
+        assert_eq!(
+            (other.status, other.body["recorded"].as_u64()),
+            (StatusCode::OK, Some(0)),
+            "{kind}: {}",
+            other.text
+        );
+    }
     let ordered = app
         .segment(
             "/v1/track",
