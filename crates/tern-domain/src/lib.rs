@@ -9,5 +9,6 @@ pub mod ids;
 pub mod media;
 pub mod phone;
 pub mod secret;
+pub mod template;
 pub mod text;
 pub mod tracking;

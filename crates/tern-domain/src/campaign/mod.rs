@@ -1,6 +1,7 @@
 //! Campaigns: the three message types, their channels and statuses, and the wizard steps each
 //! type walks through (PRODUCT.md's table). Step contents and their checks are in [`steps`].
 
+pub mod design;
 pub mod steps;
 
 use std::{fmt, str::FromStr};

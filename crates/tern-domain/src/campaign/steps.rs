@@ -22,9 +22,12 @@ pub struct StepProblem {
     /// Stable: `required`, `invalid`, `out_of_range`, `unknown_segment`, `conflict`.
     pub code: &'static str,
     pub message: String,
+    /// Where in the body, for template problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<crate::template::Position>,
 }
 
-fn problem(
+pub(crate) fn problem(
     field: impl Into<String>,
     code: &'static str,
     message: impl Into<String>,
@@ -33,6 +36,7 @@ fn problem(
         field: field.into(),
         code,
         message: message.into(),
+        position: None,
     }
 }
 
@@ -74,7 +78,7 @@ pub struct Goals {
 }
 
 /// Reads a step's JSON object, noting each field it did not expect.
-fn object<'a>(
+pub(crate) fn object<'a>(
     json: &'a Value,
     allowed: &[&str],
     problems: &mut Vec<StepProblem>,
@@ -93,7 +97,7 @@ fn object<'a>(
     Some(object)
 }
 
-fn whole(
+pub(crate) fn whole(
     object: &Map<String, Value>,
     key: &str,
     range: (u32, u32),
