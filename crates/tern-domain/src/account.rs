@@ -302,11 +302,41 @@ pub fn is_sid(s: &str, prefix: &str) -> bool {
     s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Price per SMS segment by country, for the cost estimate: decimal strings in `currency`.
+/// Prices by country, for the cost estimate: decimal strings in `currency`, per SMS segment and
+/// per MMS.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prices {
     pub currency: String,
     pub per_segment: BTreeMap<String, String>,
+    #[serde(default)]
+    pub per_mms: BTreeMap<String, String>,
+}
+
+/// Millionths of the currency unit: prices have at most six decimals, sums stay exact.
+pub type Micros = u128;
+
+/// Reads a price such as `0.0079` as millionths.
+pub fn parse_price(price: &str) -> Option<Micros> {
+    let (whole, fraction) = price.split_once('.').unwrap_or((price, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) || fraction.len() > 6 || whole.len() > 12 {
+        return None;
+    }
+    let whole: Micros = whole.parse().ok()?;
+    let fraction: Micros = format!("{fraction:0<6}").parse().ok()?;
+    Some(whole * 1_000_000 + fraction)
+}
+
+/// Writes millionths as a decimal with at least two and at most six decimals.
+pub fn format_price(micros: Micros) -> String {
+    let text = format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000);
+    let trimmed = text.trim_end_matches('0');
+    let decimals = trimmed.len() - trimmed.find('.').unwrap_or(0) - 1;
+    if decimals < 2 {
+        text[..text.len() - 6 + 2].to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 impl Prices {
@@ -319,31 +349,31 @@ impl Prices {
                 "use a three-letter ISO 4217 code such as USD",
             ));
         }
-        let mut normalised = BTreeMap::new();
-        for (country, price) in self.per_segment {
-            let field = format!("prices.per_segment.{country}");
-            let region: Region = country.parse().map_err(|e: crate::phone::RegionError| {
-                InvalidSetting::new(&field, e.to_string())
-            })?;
-            let decimal = price
-                .split_once('.')
-                .map_or((price.as_str(), "0"), |(a, b)| (a, b));
-            let ok = !decimal.0.is_empty()
-                && decimal.0.bytes().all(|b| b.is_ascii_digit())
-                && !decimal.1.is_empty()
-                && decimal.1.len() <= 6
-                && decimal.1.bytes().all(|b| b.is_ascii_digit());
-            if !ok {
-                return Err(InvalidSetting::new(
-                    field,
-                    format!("{price:?} is not a price; write a decimal such as 0.0079"),
-                ));
-            }
-            normalised.insert(region.code().to_owned(), price);
-        }
-        self.per_segment = normalised;
+        self.per_segment = normalise_prices("per_segment", self.per_segment)?;
+        self.per_mms = normalise_prices("per_mms", self.per_mms)?;
         Ok(self)
     }
+}
+
+fn normalise_prices(
+    name: &str,
+    prices: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, InvalidSetting> {
+    let mut normalised = BTreeMap::new();
+    for (country, price) in prices {
+        let field = format!("prices.{name}.{country}");
+        let region: Region = country
+            .parse()
+            .map_err(|e: crate::phone::RegionError| InvalidSetting::new(&field, e.to_string()))?;
+        if parse_price(&price).is_none() {
+            return Err(InvalidSetting::new(
+                field,
+                format!("{price:?} is not a price; write a decimal such as 0.0079"),
+            ));
+        }
+        normalised.insert(region.code().to_owned(), price);
+    }
+    Ok(normalised)
 }
 
 #[cfg(test)]
@@ -384,5 +414,18 @@ mod tests {
             segments_per_second: 1,
         };
         assert_eq!(bad.validate(2).unwrap_err().field, "senders[2].address");
+    }
+
+    #[test]
+    fn prices_are_exact_millionths() {
+        assert_eq!(parse_price("0.0079"), Some(7_900));
+        assert_eq!(parse_price("2"), Some(2_000_000));
+        for bad in ["", ".5", "1.", "0.0000001", "-1", "1e3"] {
+            assert_eq!(parse_price(bad), None, "{bad}");
+        }
+        assert_eq!(format_price(7_900), "0.0079");
+        assert_eq!(format_price(2_000_000), "2.00");
+        assert_eq!(format_price(1_500_000), "1.50");
+        assert_eq!(format_price(123), "0.000123");
     }
 }

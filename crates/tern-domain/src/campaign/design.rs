@@ -83,6 +83,19 @@ impl Route {
     }
 }
 
+/// How a recipient with a number of `country` is reached, or `None` when an MMS campaign skips
+/// them.
+pub fn route(channel: Channel, outside: OutsideMms, country: &str) -> Option<Route> {
+    match channel {
+        Channel::Sms => Some(Route::Sms),
+        Channel::Mms if MMS_COUNTRIES.contains(&country) => Some(Route::Mms),
+        Channel::Mms => match outside {
+            OutsideMms::Skip => None,
+            OutsideMms::SmsWithLink => Some(Route::SmsWithLink),
+        },
+    }
+}
+
 const FIELDS: [&str; 7] = [
     "body",
     "media",
@@ -304,14 +317,7 @@ impl Design {
     /// How a recipient with a number of `country` is reached, or `None` when an MMS campaign
     /// skips them.
     pub fn route(&self, channel: Channel, country: &str) -> Option<Route> {
-        match channel {
-            Channel::Sms => Some(Route::Sms),
-            Channel::Mms if MMS_COUNTRIES.contains(&country) => Some(Route::Mms),
-            Channel::Mms => match self.outside_mms {
-                OutsideMms::Skip => None,
-                OutsideMms::SmsWithLink => Some(Route::SmsWithLink),
-            },
-        }
+        route(channel, self.outside_mms, country)
     }
 
     /// The final text: the rendered body with links shortened, picture links for

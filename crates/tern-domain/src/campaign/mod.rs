@@ -2,6 +2,8 @@
 //! type walks through (PRODUCT.md's table). Step contents and their checks are in [`steps`].
 
 pub mod design;
+pub mod estimate;
+pub mod launch;
 pub mod steps;
 
 use std::{fmt, str::FromStr};

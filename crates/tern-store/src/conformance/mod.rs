@@ -277,6 +277,7 @@ pub async fn settings_start_with_defaults_and_round_trip(store: &dyn Store) {
         prices: Prices {
             currency: "USD".into(),
             per_segment: [("US".to_owned(), "0.0079".to_owned())].into(),
+            per_mms: [("US".to_owned(), "0.0200".to_owned())].into(),
         },
         senders: vec![Sender {
             country: "US".into(),

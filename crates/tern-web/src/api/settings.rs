@@ -53,7 +53,7 @@ pub struct FrequencyCapBody {
     pub days: u32,
 }
 
-/// Price per SMS segment by country, for the cost estimate.
+/// Prices by country, for the cost estimate.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PricesBody {
@@ -61,6 +61,9 @@ pub struct PricesBody {
     pub currency: String,
     /// Country code to decimal price, e.g. {"US": "0.0079"}.
     pub per_segment: BTreeMap<String, String>,
+    /// Country code to decimal price of one MMS; none by default.
+    #[serde(default)]
+    pub per_mms: BTreeMap<String, String>,
 }
 
 /// The sender of one country.
@@ -179,6 +182,7 @@ fn apply(
         settings.prices = Prices {
             currency: prices.currency,
             per_segment: prices.per_segment,
+            per_mms: prices.per_mms,
         }
         .validate()?;
     }
@@ -304,6 +308,7 @@ fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
         prices: PricesBody {
             currency: s.prices.currency,
             per_segment: s.prices.per_segment,
+            per_mms: s.prices.per_mms,
         },
         senders: s
             .senders
