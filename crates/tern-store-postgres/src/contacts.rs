@@ -201,12 +201,32 @@ impl Contacts for PostgresStore {
             .await
             .map_err(map_error)?;
         }
+        let names = tern_store::attribute_names(writes);
+        if !names.is_empty() {
+            sqlx::query(
+                "INSERT INTO attribute_names (account_id, name) SELECT $1, * FROM UNNEST($2::text[]) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&account_text)
+            .bind(names)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        }
         tx.commit().await.map_err(map_error)?;
         self.analyze_if_grown(&self.contacts_growth, "contacts", inserts.len() as u64)
             .await?;
         ids.into_iter()
             .map(|id| id.ok_or_else(|| StoreError::Other("an inserted contact lost its id".into())))
             .collect()
+    }
+
+    async fn attribute_names(&self, account: AccountId) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT name FROM attribute_names WHERE account_id = $1 ORDER BY name")
+            .bind(account.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)
     }
 
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact> {

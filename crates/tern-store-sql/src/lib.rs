@@ -12,7 +12,7 @@ macro_rules! campaigns {
     ($store:ty, $db:ty) => {
         use async_trait::async_trait;
         use sqlx::{FromRow, QueryBuilder};
-        use tern_domain::ids::{AccountId, CampaignId};
+        use tern_domain::ids::{AccountId, CampaignId, MediaId};
         use tern_store::{
             CampaignChange, CampaignQuery, CampaignRecord, Campaigns, StoreError, StoreResult, decode,
             name_pattern, order_by,
@@ -107,6 +107,31 @@ macro_rules! campaigns {
                 .await
                 .map_err(map_error)?;
                 row.into_record()
+            }
+
+            async fn campaigns_using_media(
+                &self,
+                account: AccountId,
+                media: MediaId,
+            ) -> StoreResult<Vec<CampaignRecord>> {
+                // The id's text in the steps' JSON narrows the search; the design decides.
+                let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM campaigns WHERE account_id = $1 AND archived_at IS NULL \
+                     AND status NOT IN ('completed', 'cancelled') AND steps LIKE $2 ORDER BY name"
+                )))
+                .bind(account.to_string())
+                .bind(format!("%{media}%"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                let mut using = Vec::new();
+                for row in rows {
+                    let campaign = row.into_record()?;
+                    if tern_store::design_media(&campaign).contains(&media) {
+                        using.push(campaign);
+                    }
+                }
+                Ok(using)
             }
 
             async fn list_campaigns(
@@ -374,9 +399,11 @@ macro_rules! segments {
             audience::Condition,
             ids::{AccountId, ContactId, SegmentId},
         };
+        use serde_json::{Map, Value};
+        use tern_domain::campaign::estimate::AudienceGroup;
         use tern_store::{
             SegmentRecord, Segments, StoreError, StoreResult,
-            audience_sql::{Arg, Dialect, compile},
+            audience_sql::{Arg, Dialect, compile, member_json, member_key},
             decode,
         };
 
@@ -495,6 +522,72 @@ macro_rules! segments {
                     .await
                     .map_err(map_error)?;
                 Ok(count as u64)
+            }
+
+            async fn audience_groups(
+                &self,
+                account: AccountId,
+                condition: &Condition,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<AudienceGroup>> {
+                let compiled = compile(condition, $dialect, now, 2);
+                let sql = format!(
+                    "SELECT c.country, CASE WHEN c.phone IS NULL THEN 0 ELSE 1 END, c.consent, \
+                     COUNT(*) FROM contacts c WHERE c.account_id = $1 AND {} GROUP BY 1, 2, 3",
+                    compiled.sql
+                );
+                let mut query = // Only placeholders and numbers of the compiler's own are spliced in.
+                sqlx::query_as::<_, (Option<String>, i32, String, i64)>(AssertSqlSafe(sql))
+                    .bind(account.to_string());
+                for arg in compiled.args {
+                    query = match arg {
+                        Arg::Text(s) => query.bind(s),
+                        Arg::Int(n) => query.bind(n),
+                        Arg::Real(x) => query.bind(x),
+                    };
+                }
+                let rows = query.fetch_all(&self.pool).await.map_err(map_error)?;
+                rows.into_iter()
+                    .map(|(country, phone, consent, count)| {
+                        Ok(AudienceGroup {
+                            country,
+                            has_phone: phone == 1,
+                            consent: decode::unit_enum("consent", &consent)?,
+                            count: count as u64,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn longest_values(
+                &self,
+                account: AccountId,
+                condition: &Condition,
+                names: &[String],
+                now: DateTime<Utc>,
+            ) -> StoreResult<Map<String, Value>> {
+                let compiled = compile(condition, $dialect, now, 3);
+                let member = member_json($dialect, "$2");
+                let sql = format!(
+                    "SELECT {member} FROM contacts c WHERE c.account_id = $1 AND {member} IS NOT NULL \
+                     AND {} ORDER BY length({member}) DESC LIMIT 1",
+                    compiled.sql
+                );
+                let mut longest = Map::new();
+                for name in names {
+                    let query = // Only placeholders and numbers of the compiler's own are spliced in.
+                    sqlx::query_scalar(AssertSqlSafe(sql.clone()))
+                        .bind(account.to_string())
+                        .bind(member_key($dialect, name));
+                    let found: Option<String> = bind_args(query, compiled.args.clone())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_error)?;
+                    if let Some(json) = found {
+                        longest.insert(name.clone(), decode::json("attribute", &json)?);
+                    }
+                }
+                Ok(longest)
             }
 
             async fn matching_contacts(

@@ -202,10 +202,28 @@ impl Contacts for SqliteStore {
             });
             query.build().execute(&mut *tx).await.map_err(map_error)?;
         }
+        let names = tern_store::attribute_names(writes);
+        if !names.is_empty() {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO attribute_names (account_id, name) ");
+            query.push_values(&names, |mut row, name| {
+                row.push_bind(&account_text).push_bind(*name);
+            });
+            query.push(" ON CONFLICT DO NOTHING");
+            query.build().execute(&mut *tx).await.map_err(map_error)?;
+        }
         tx.commit().await.map_err(map_error)?;
         ids.into_iter()
             .map(|id| id.ok_or_else(|| StoreError::Other("an inserted contact lost its id".into())))
             .collect()
+    }
+
+    async fn attribute_names(&self, account: AccountId) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT name FROM attribute_names WHERE account_id = $1 ORDER BY name")
+            .bind(account.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)
     }
 
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact> {

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "campaigns",
         include_str!("../migrations/0004_campaigns.sql"),
     ),
+    (
+        5,
+        "attribute names",
+        include_str!("../migrations/0005_attribute_names.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

@@ -162,6 +162,8 @@ pub trait Contacts: Send + Sync {
         writes: &[ContactWrite],
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<ContactId>>;
+    /// Every attribute name some contact of the account has had, sorted.
+    async fn attribute_names(&self, account: AccountId) -> StoreResult<Vec<String>>;
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact>;
     async fn list_contacts(
         &self,
@@ -206,6 +208,15 @@ pub trait Events: Send + Sync {
     async fn cart(&self, account: AccountId, contact: ContactId) -> StoreResult<Option<Cart>>;
 }
 
+/// The attribute names a batch of writes holds, sorted and distinct.
+pub fn attribute_names(writes: &[ContactWrite]) -> Vec<&str> {
+    let names: std::collections::BTreeSet<&str> = writes
+        .iter()
+        .flat_map(|w| w.state.attributes.keys().map(String::as_str))
+        .collect();
+    names.into_iter().collect()
+}
+
 /// Saved segments and their evaluation, which runs in the database.
 #[async_trait]
 pub trait Segments: Send + Sync {
@@ -222,6 +233,23 @@ pub trait Segments: Send + Sync {
         condition: &Condition,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// The matching contacts counted by country, phone presence and consent: what an estimate
+    /// needs.
+    async fn audience_groups(
+        &self,
+        account: AccountId,
+        condition: &Condition,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<tern_domain::campaign::estimate::AudienceGroup>>;
+    /// For each attribute name, its longest value among the matching contacts (as JSON), for
+    /// the worst case of a personalised message; names no matching contact has are left out.
+    async fn longest_values(
+        &self,
+        account: AccountId,
+        condition: &Condition,
+        names: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<serde_json::Map<String, serde_json::Value>>;
     /// The next `limit` matching contacts after `after`, in id order: call again with the last
     /// id to stream the whole segment without holding it.
     async fn matching_contacts(

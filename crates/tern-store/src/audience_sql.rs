@@ -48,6 +48,24 @@ pub fn compile(
     }
 }
 
+/// The SQL text of the JSON of attribute `name` of contact `c`, bound at `placeholder` to
+/// [`member_key`]'s value: JSON text on both backends (`NULL` when missing).
+pub fn member_json(dialect: Dialect, placeholder: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("(c.attributes -> {placeholder})"),
+        Dialect::Postgres => format!("((c.attributes -> {placeholder})::text)"),
+    }
+}
+
+/// What [`member_json`]'s placeholder is bound to. Names never hold quotes (templates and
+/// definitions refuse them).
+pub fn member_key(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("$.\"{name}\""),
+        Dialect::Postgres => name.to_owned(),
+    }
+}
+
 struct Compiler {
     dialect: Dialect,
     now: DateTime<Utc>,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tern_domain::{
     campaign::{CampaignStatus, CampaignType, Channel},
-    ids::{AccountId, CampaignId},
+    ids::{AccountId, CampaignId, MediaId},
 };
 
 use crate::StoreResult;
@@ -75,6 +75,13 @@ pub trait Campaigns: Send + Sync {
         change: &CampaignChange,
     ) -> StoreResult<()>;
     async fn campaign(&self, account: AccountId, id: CampaignId) -> StoreResult<CampaignRecord>;
+    /// The account's campaigns that may still send (not completed, cancelled or archived) whose
+    /// design holds this media item.
+    async fn campaigns_using_media(
+        &self,
+        account: AccountId,
+        media: MediaId,
+    ) -> StoreResult<Vec<CampaignRecord>>;
     async fn list_campaigns(
         &self,
         account: AccountId,
@@ -93,6 +100,22 @@ pub trait Campaigns: Send + Sync {
         account: AccountId,
         id: CampaignId,
     ) -> StoreResult<Vec<CampaignChange>>;
+}
+
+/// The media ids a campaign's saved design names (its draft, valid or not).
+pub fn design_media(campaign: &CampaignRecord) -> Vec<MediaId> {
+    campaign
+        .steps
+        .get("design")
+        .and_then(|d| d.get("media"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The `LIKE` pattern matching names that contain `search`, escaped with `\`.

@@ -13,7 +13,12 @@ use crate::{
     Store, StoreError,
 };
 
-fn state(external_id: &str, phone: Option<&str>, attributes: Value, consent: &str) -> ContactState {
+pub(super) fn state(
+    external_id: &str,
+    phone: Option<&str>,
+    attributes: Value,
+    consent: &str,
+) -> ContactState {
     ContactDraft::parse(
         ContactInput {
             external_id: Some(external_id),
@@ -27,7 +32,7 @@ fn state(external_id: &str, phone: Option<&str>, attributes: Value, consent: &st
     .apply(None)
 }
 
-fn insert(state: ContactState) -> ContactWrite {
+pub(super) fn insert(state: ContactState) -> ContactWrite {
     ContactWrite {
         state,
         revision: None,

@@ -9,10 +9,12 @@ use tern_domain::{
 
 mod audience;
 mod campaigns;
+mod design;
 mod reference;
 
 pub use audience::*;
 pub use campaigns::*;
+pub use design::*;
 
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
@@ -40,6 +42,8 @@ macro_rules! conformance_suite {
             segments_and_imports_round_trip_per_account,
             segments_agree_with_a_reference_evaluator_on_random_definitions,
             campaigns_are_listed_filtered_and_saved_by_revision,
+            designs_read_attribute_names_audience_groups_and_longest_values,
+            media_in_use_is_found_in_live_designs_of_the_account,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {

@@ -283,6 +283,7 @@ async fn steps_of(state: &AppState, campaign: &CampaignRecord) -> Result<Vec<Ste
                     field: String::new(),
                     code: "not_checked",
                     message: format!("this version of Tern does not check the {step} step yet"),
+                    position: None,
                 }]),
             }
             .unwrap_or_default();
