@@ -5,6 +5,7 @@ mod api;
 mod app;
 pub mod audience;
 pub mod blobs;
+pub mod campaigns;
 mod error;
 mod extract;
 pub mod operator;

@@ -17,6 +17,8 @@ use crate::{
     text::{self, SegmentCap, TextReport},
 };
 
+/// Characters of a tracked link's code (`/l/{code}`).
+pub const SHORT_CODE_LEN: usize = 8;
 /// Most pictures in one MMS (Twilio's limit of `MediaUrl`s).
 pub const MAX_MEDIA: usize = 10;
 /// Most bytes of all of one MMS's pictures together.
@@ -121,15 +123,16 @@ fn flag(
     }
 }
 
-/// Checks a Design step. `media` answers for the account's own items only.
+/// Checks a Design step. `media` answers for the account's own items only. The design comes
+/// back whenever its template can render (for the preview), with every problem found.
 pub fn check_design(
     json: &Value,
     rules: &DesignRules,
     media: impl Fn(MediaId) -> Option<MediaFacts>,
-) -> Result<Design, Vec<StepProblem>> {
+) -> (Option<Design>, Vec<StepProblem>) {
     let mut problems = Vec::new();
     let Some(object) = object(json, &FIELDS, &mut problems) else {
-        return Err(problems);
+        return (None, problems);
     };
     if rules.channel == Channel::Mms
         && let Some(refusal) = &rules.mms_refusal
@@ -150,9 +153,13 @@ pub fn check_design(
     };
     let ids = media_ids(object.get("media"), rules.channel, &mut problems);
     let mut total = 0;
-    for (i, id) in ids.iter().enumerate() {
-        match media(*id) {
-            Some(facts) => total += facts.bytes,
+    let mut ids_found = Vec::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        match media(id) {
+            Some(facts) => {
+                total += facts.bytes;
+                ids_found.push(id);
+            }
             None => problems.push(problem(
                 format!("media[{i}]"),
                 "unknown_media",
@@ -160,6 +167,7 @@ pub fn check_design(
             )),
         }
     }
+    let ids = ids_found;
     if total > MAX_MMS_BYTES {
         problems.push(problem(
             "media",
@@ -231,8 +239,8 @@ pub fn check_design(
             None
         }
     };
-    let Some(template) = template.filter(|_| problems.is_empty()) else {
-        return Err(problems);
+    let Some(template) = template else {
+        return (None, problems);
     };
     let design = Design {
         body,
@@ -244,11 +252,7 @@ pub fn check_design(
         outside_mms,
     };
     problems.extend(design.length_problems(rules));
-    if problems.is_empty() {
-        Ok(design)
-    } else {
-        Err(problems)
-    }
+    (Some(design), problems)
 }
 
 fn media_ids(

@@ -12,10 +12,10 @@ use serde_json::Value;
 use tern_domain::{
     account::InvalidSetting,
     campaign::{
-        CampaignStatus, CampaignType, Channel, Step, check_name, mms_refusal,
-        steps::{StepProblem, check_cart_rules, check_goals, check_segments, check_welcome_rules},
+        CampaignStatus, CampaignType, Channel, Step, check_name, mms_refusal, steps::StepProblem,
     },
     ids::{ApiKeyId, CampaignId},
+    template::Position,
 };
 use tern_store::{
     Account, CampaignChange, CampaignQuery, CampaignRecord, CampaignSort, StoreError,
@@ -24,6 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     ApiError, AppState,
+    campaigns::{StepContext, check_steps},
     error::ErrorBody,
     extract::{AccountAuth, ApiJson, ApiQuery},
     random,
@@ -82,9 +83,15 @@ pub struct StepView {
 
 #[derive(Serialize, ToSchema)]
 pub struct StepProblemView {
+    /// The field at fault, e.g. `include[1]` or `body`; empty for the step as a whole.
     pub field: String,
     pub code: String,
     pub message: String,
+    /// For template problems: `line` and `column` (from 1, in characters) and `index` (UTF-16
+    /// units from the start, as a browser's text field counts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub position: Option<Position>,
 }
 
 impl From<StepProblem> for StepProblemView {
@@ -93,6 +100,7 @@ impl From<StepProblem> for StepProblemView {
             field: p.field,
             code: p.code.to_owned(),
             message: p.message,
+            position: p.position,
         }
     }
 }
@@ -101,7 +109,7 @@ fn by(key: ApiKeyId) -> String {
     format!("key:{key}")
 }
 
-fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
+pub(crate) fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
@@ -255,44 +263,17 @@ async fn detail(state: &AppState, campaign: &CampaignRecord) -> Result<CampaignD
 
 /// Checks every step of the campaign's type against its saved draft.
 async fn steps_of(state: &AppState, campaign: &CampaignRecord) -> Result<Vec<StepView>, ApiError> {
-    let segments: Vec<_> = if campaign.kind.steps().contains(&Step::Segments) {
-        state
-            .store
-            .list_segments(campaign.account_id)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(campaign
-        .kind
-        .steps()
-        .iter()
-        .map(|step| {
-            let content = campaign.steps.get(step.as_str()).cloned();
-            let empty = Value::Object(serde_json::Map::new());
-            let json = content.as_ref().unwrap_or(&empty);
-            let problems = match (step, campaign.kind) {
-                (Step::Segments, _) => check_segments(json, |id| segments.contains(&id)).err(),
-                (Step::Rules, CampaignType::CartReminder) => check_cart_rules(json).err(),
-                (Step::Rules, _) => check_welcome_rules(json).err(),
-                (Step::Goals, _) => check_goals(json).err(),
-                (Step::Design | Step::Launch, _) => Some(vec![StepProblem {
-                    field: String::new(),
-                    code: "not_checked",
-                    message: format!("this version of Tern does not check the {step} step yet"),
-                    position: None,
-                }]),
-            }
-            .unwrap_or_default();
-            StepView {
-                step: step.as_str().to_owned(),
-                complete: problems.is_empty(),
-                problems: problems.into_iter().map(StepProblemView::from).collect(),
-                content,
-            }
+    let account = state.store.account(campaign.account_id).await?;
+    let context = StepContext::load(state, &account, campaign).await?;
+    let checked = check_steps(&context, campaign);
+    Ok(checked
+        .steps
+        .into_iter()
+        .map(|(step, problems)| StepView {
+            step: step.as_str().to_owned(),
+            complete: problems.is_empty(),
+            problems: problems.into_iter().map(StepProblemView::from).collect(),
+            content: campaign.steps.get(step.as_str()).cloned(),
         })
         .collect())
 }
@@ -483,6 +464,13 @@ pub async fn save_step(
     editable(&campaign)?;
     if !content.is_object() {
         return Err(InvalidSetting::new("step", "a step's content is a JSON object").into());
+    }
+    let mut content = content;
+    if step == Step::Design
+        && let Some(channel) = super::campaign_review::take_channel(&mut content)?
+    {
+        check_channel(&state, &account, channel).await?;
+        campaign.channel = channel;
     }
     campaign.steps.insert(step.as_str().to_owned(), content);
     let saved = save(&state, campaign, format!("step:{step}"), key).await?;

@@ -200,17 +200,29 @@ pub async fn get(
     )))
 }
 
-/// Deletes a media item; its public address stops answering.
+/// Deletes a media item; its public address stops answering. An item that a campaign which may
+/// still send (not completed, cancelled or archived) uses is kept, and the answer names them.
 #[utoipa::path(delete, path = "/api/v1/media/{media_id}", tag = "media", security(("api_key" = [])),
     params(("media_id" = String, Path, description = "The item's id")),
     responses((status = 200, description = "OK", body = MediaView), (status = 401, description = "No valid credentials", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "In use by a campaign", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     AccountAuth(account, _): AccountAuth,
     Path(media_id): Path<String>,
 ) -> Result<Json<MediaView>, ApiError> {
     let id: MediaId = media_id.parse().map_err(|_| ApiError::NotFound)?;
+    let using = state.store.campaigns_using_media(account.id, id).await?;
+    if !using.is_empty() {
+        let names: Vec<String> = using
+            .iter()
+            .map(|c| format!("{:?} ({})", c.name, c.id))
+            .collect();
+        return Err(ApiError::Conflict(format!(
+            "this picture is in the design of {}: remove it there, or complete, cancel or archive the campaign first",
+            names.join(", ")
+        )));
+    }
     let item = state.store.delete_media(account.id, id).await?;
     blobs::delete(&*state.blobs, account.id, &item.sha256).await?;
     Ok(Json(view(&state, item, Vec::new())))

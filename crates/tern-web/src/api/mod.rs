@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod campaign_review;
 mod campaigns;
 mod contacts;
 mod imports;
@@ -85,6 +86,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::steps))
         .routes(routes!(campaigns::save_step))
         .routes(routes!(campaigns::changes))
+        .routes(routes!(campaign_review::variables))
+        .routes(routes!(campaign_review::preview))
+        .routes(routes!(campaign_review::audience_estimate))
+        .routes(routes!(campaign_review::check))
         .merge(
             // Segment's limits (32 KB a call, 500 KB a batch) are enforced by the handlers.
             OpenApiRouter::new()

@@ -130,7 +130,8 @@ async fn each_type_gets_its_steps_and_says_what_each_lacks() {
             ("segments".into(), true),
             ("design".into(), false),
             ("goals".into(), true),
-            ("launch".into(), false)
+            // An empty Launch step sends at once with the account's rules.
+            ("launch".into(), true)
         ]
     );
 

@@ -34,8 +34,7 @@ fn known(id: MediaId) -> Option<MediaFacts> {
 fn codes(json: serde_json::Value, channel: Channel) -> Vec<(String, &'static str)> {
     let v = vocabulary();
     check_design(&json, &rules(channel, &v), known)
-        .err()
-        .unwrap_or_default()
+        .1
         .into_iter()
         .map(|p| (p.field, p.code))
         .collect()
@@ -49,6 +48,7 @@ fn a_personalised_sms_with_the_default_footer_is_complete() {
         &rules(Channel::Sms, &v),
         known,
     )
+    .0
     .unwrap();
     assert!(design.shorten_links && design.opt_out_footer);
     let contact = crate::contact::ContactState {
@@ -142,7 +142,7 @@ fn mms_is_refused_with_the_reason_when_the_account_lacks_it() {
         "channel",
         "MMS is not enabled for this account",
     ));
-    let found = check_design(&json!({"body": "x"}), &r, known).unwrap_err();
+    let found = check_design(&json!({"body": "x"}), &r, known).1;
     assert_eq!(
         (found[0].field.as_str(), found[0].code),
         ("channel", "mms_unavailable")
@@ -153,12 +153,15 @@ fn mms_is_refused_with_the_reason_when_the_account_lacks_it() {
 #[test]
 fn template_problems_carry_their_position() {
     let v = vocabulary();
-    let found = check_design(
+    let (design, found) = check_design(
         &json!({"body": "Hi {{ name }}"}),
         &rules(Channel::Sms, &v),
         known,
-    )
-    .unwrap_err();
+    );
+    assert!(
+        design.is_none(),
+        "a template that cannot render gives no design"
+    );
     assert_eq!(found[0].field, "body");
     assert_eq!(found[0].code, "unknown_variable");
     assert_eq!(found[0].position.unwrap().column, 7);
@@ -173,6 +176,7 @@ fn outside_the_mms_countries_recipients_are_skipped_or_get_an_sms_with_links() {
         &rules(Channel::Mms, &v),
         known,
     )
+    .0
     .unwrap();
     assert_eq!(skip.route(Channel::Mms, "CA"), Some(Route::Mms));
     assert_eq!(skip.route(Channel::Mms, "GB"), None);
@@ -181,6 +185,7 @@ fn outside_the_mms_countries_recipients_are_skipped_or_get_an_sms_with_links() {
         &rules(Channel::Mms, &v),
         known,
     )
+    .0
     .unwrap();
     assert_eq!(link.route(Channel::Mms, "GB"), Some(Route::SmsWithLink));
     let composed = link
