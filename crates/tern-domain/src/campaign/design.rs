@@ -384,11 +384,11 @@ impl Design {
             .map(|_| rules.sample_link.to_owned())
             .collect();
         let mut problems = Vec::new();
+        let nobody = Values::nobody(rules.kind == CampaignType::CartReminder);
         for route in routes {
-            let composed =
-                self.compose(&Values::default(), *route, rules.footer, &pictures, |_| {
-                    rules.sample_link.to_owned()
-                });
+            let composed = self.compose(&nobody, *route, rules.footer, &pictures, |_| {
+                rules.sample_link.to_owned()
+            });
             match composed {
                 Ok(c) if !c.counters.fits => {
                     problems.push(problem("body", "too_long", too_long_message(&c)))

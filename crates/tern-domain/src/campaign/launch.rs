@@ -149,7 +149,7 @@ pub fn check_launch(json: &Value, rules: &LaunchRules) -> Result<LaunchPlan, Vec
 }
 
 /// A moment: `YYYY-MM-DDTHH:MM` in the account's timezone, or RFC 3339 with an offset; in the
-/// future and within [`MAX_AHEAD_DAYS`].
+/// future, and a start within [`MAX_AHEAD_DAYS`].
 fn time(
     object: &Map<String, Value>,
     key: &str,
@@ -203,7 +203,7 @@ fn time(
                 at.with_timezone(&zone).format("%Y-%m-%d %H:%M")
             ),
         ));
-    } else if at > rules.now + Duration::days(MAX_AHEAD_DAYS) {
+    } else if key == "send_at" && at > rules.now + Duration::days(MAX_AHEAD_DAYS) {
         problems.push(problem(
             key,
             "out_of_range",

@@ -234,6 +234,19 @@ pub struct RenderError(pub String);
 pub struct Values(liquid::Object);
 
 impl Values {
+    /// A recipient of whom nothing is known (so each `default` applies), with an empty cart
+    /// when the template may read one.
+    pub fn nobody(with_cart: bool) -> Self {
+        let mut object = liquid::Object::new();
+        if with_cart {
+            object.insert(
+                "cart".into(),
+                cart_value(&Cart::empty(chrono::DateTime::UNIX_EPOCH)),
+            );
+        }
+        Self(object)
+    }
+
     /// The contact's fields and attributes, and the cart when there is one.
     pub fn new(contact: &ContactState, cart: Option<&Cart>) -> Self {
         let mut object = liquid::Object::new();

@@ -120,7 +120,6 @@ pub async fn worst_case(
                 attributes: longest,
                 ..blank_contact()
             };
-            candidates.push((None, Values::new(&synthetic, empty_cart.as_ref())));
             let ids = state
                 .store
                 .matching_contacts(account, condition, context.now, None, WORST_CASE_SAMPLE)
@@ -134,6 +133,8 @@ pub async fn worst_case(
                 let cart = cart_of(state, campaign, &contact.state).await?;
                 candidates.push((Some(id.0), Values::new(&contact.state, cart.as_ref())));
             }
+            // Last, so that a real contact of the same length is the one named.
+            candidates.push((None, Values::new(&synthetic, empty_cart.as_ref())));
         }
     }
     let link = context.sample_link();

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod campaign_design;
 mod campaigns;
 mod contacts;
 mod imports;
