@@ -1,6 +1,8 @@
 //! `tern-bench`: the audience benchmark's phases, each printing its figures (driven by
 //! `scripts/audience-bench.sh`). Data is generated deterministically, so runs compare.
 
+mod compose;
+
 use std::{
     io::Write,
     sync::{
@@ -49,6 +51,11 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+    },
+    /// Makes each recipient's text with `Design::compose`, against `format!` as the baseline.
+    Compose {
+        #[arg(long, default_value_t = 100_000)]
+        recipients: usize,
     },
     /// Counts and streams the benchmark segment, with a plain count as the baseline.
     Segment {
@@ -318,6 +325,7 @@ async fn main() -> anyhow::Result<()> {
     tern_web::install_tls_provider();
     match Cli::parse().command {
         Command::Generate { contacts } => generate(contacts),
+        Command::Compose { recipients } => compose::compose(recipients),
         Command::Parse { file } => parse(&file),
         Command::Ingest {
             url,
