@@ -199,6 +199,13 @@ impl FromStr for ClockTime {
     }
 }
 
+impl ClockTime {
+    /// Minutes since midnight.
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
 impl TryFrom<String> for ClockTime {
     type Error = InvalidSetting;
     fn try_from(s: String) -> Result<Self, Self::Error> {

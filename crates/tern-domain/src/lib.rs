@@ -5,6 +5,7 @@ pub mod audience;
 pub mod campaign;
 pub mod contact;
 pub mod credential;
+pub mod delivery;
 pub mod ids;
 pub mod media;
 pub mod phone;

@@ -125,7 +125,8 @@ impl liquid_core::Filter for BoundedFilter {
             }
         }
         let value = self.0.evaluate(input, runtime)?;
-        if !fits(&value, &mut MAX_VALUE_BYTES.clone()) {
+        let mut budget = MAX_VALUE_BYTES;
+        if !fits(&value, &mut budget) {
             return Err(liquid_core::Error::with_msg(format!(
                 "{} makes a value longer than {MAX_VALUE_BYTES} bytes or {MAX_LIST} items",
                 self.0
