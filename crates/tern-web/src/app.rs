@@ -8,7 +8,7 @@ use axum::{
     http::HeaderName,
     middleware::{self, Next},
     response::Response,
-    routing::get,
+    routing::{get, post},
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -16,7 +16,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{ApiError, AppState, api, error::InternalCause, ops, public};
+use crate::{ApiError, AppState, api, error::InternalCause, ops, public, webhooks};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/m/{token}", get(public::media))
+        .route("/webhooks/twilio/inbound", post(webhooks::inbound))
         .route_layer(middleware::from_fn(observe))
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

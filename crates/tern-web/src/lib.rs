@@ -12,6 +12,7 @@ pub mod operator;
 mod ops;
 mod public;
 mod state;
+mod webhooks;
 
 pub use api::openapi;
 pub use app::router;

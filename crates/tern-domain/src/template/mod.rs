@@ -184,9 +184,16 @@ pub fn check(source: &str, vocabulary: &Vocabulary) -> Result<Template, Vec<Prob
     if !problems.is_empty() {
         return Err(problems);
     }
-    match PARSER.parse(source) {
-        Ok(compiled) => Ok(Template { roots, compiled }),
-        Err(error) => Err(vec![liquid_problem(source, &error.to_string())]),
+    // Liquid's parser is third-party code facing user input: a panic in it is a refusal.
+    match std::panic::catch_unwind(|| PARSER.parse(source)) {
+        Ok(Ok(compiled)) => Ok(Template { roots, compiled }),
+        Ok(Err(error)) => Err(vec![liquid_problem(source, &error.to_string())]),
+        Err(_) => Err(vec![Problem::at(
+            source,
+            0,
+            "syntax",
+            "the template cannot be read".into(),
+        )]),
     }
 }
 
@@ -363,7 +370,15 @@ impl Template {
             text: Vec::new(),
             overflowed: false,
         };
-        match self.compiled.render_to(&mut out, &globals) {
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.compiled.render_to(&mut out, &globals)
+        }))
+        .unwrap_or_else(|_| {
+            Err(liquid::Error::with_msg(
+                "the template failed for this recipient",
+            ))
+        });
+        match rendered {
             Ok(()) => String::from_utf8(out.text)
                 .map_err(|_| RenderError("the template produced invalid text".into())),
             Err(_) if out.overflowed => Err(RenderError(format!(

@@ -570,12 +570,15 @@ fn lex(text: &str, base: usize) -> Result<Vec<Token>, LexError> {
                 tokens.push(Token::Literal(at));
                 i += end + 2;
             }
-            b'0'..=b'9' => {
-                i += number_len(&text[i..]);
-                tokens.push(Token::Literal(at));
-            }
-            b'-' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                i += 1 + number_len(&text[i + 1..]);
+            b'0'..=b'9' | b'-' if c != b'-' || bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                let sign = usize::from(c == b'-');
+                let len = sign + number_len(&text[i + sign..]);
+                // Liquid's parser panics on an integer wider than 64 bits: refuse it here.
+                let number = &text[i..i + len];
+                if !number.contains('.') && number.parse::<i64>().is_err() {
+                    return Err((at, format!("{number} is too large a number")));
+                }
+                i += len;
                 tokens.push(Token::Literal(at));
             }
             b'(' => {
@@ -674,6 +677,8 @@ fn path_len(text: &str) -> Result<usize, LexError> {
             let close = rest
                 .find(']')
                 .ok_or((i, "this [ is never closed".to_owned()))?;
+            // The index is read like any value (a number, a string, a path).
+            lex(&rest[1..close], 0).map_err(|(at, message)| (i + 1 + at, message))?;
             i += close + 1;
         } else {
             return Ok(i);

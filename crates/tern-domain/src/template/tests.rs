@@ -206,3 +206,16 @@ fn a_runtime_failure_is_an_error_not_a_panic() {
             .is_err()
     );
 }
+
+#[test]
+fn numbers_too_wide_for_liquid_are_refused_not_passed_on() {
+    // Liquid's parser panics on these; found by the `templates` fuzz target.
+    for source in [
+        "{{39888877777777777777777777777777778}}",
+        "{{ city | append: -99999999999999999999 }}",
+        "{{ tier[99999999999999999999] }}",
+    ] {
+        assert_eq!(problems(source)[0].code, "syntax", "{source}");
+    }
+    assert_eq!(render("{{ 2 | plus: -3 }}", json!({})), "-1");
+}

@@ -14,3 +14,4 @@ mod segment_client;
 mod segments;
 mod settings;
 mod tracking;
+mod webhooks;

@@ -1,0 +1,206 @@
+//! Twilio's inbound webhook, signed by Twilio's official Python library (`RequestValidator`):
+//! consent keywords change consent with the source recorded, HELP is answered, and a request
+//! that is not signed for the account is refused and changes nothing.
+//! Needs `pip install -r tools/twilio-signer/requirements.txt` (done by `.ci/run`).
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tern_testkit::{TestApp, spawn_app};
+
+const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "f00dfeedf00dfeedf00dfeedf00dfeed";
+
+/// The signature twilio-python computes.
+async fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tools/twilio-signer/sign.py"
+    );
+    let input = json!({"token": token, "url": url, "params": params}).to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run python3");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "is twilio installed? {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn inbound(from: &str, body: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AccountSid", ACCOUNT_SID.into()),
+        ("ApiVersion", "2010-04-01".into()),
+        ("Body", body.into()),
+        ("From", from.into()),
+        ("MessageSid", "SM00000000000000000000000000000042".into()),
+        ("NumMedia", "0".into()),
+        ("SmsStatus", "received".into()),
+        ("To", "+14155550100".into()),
+    ]
+}
+
+async fn post(
+    app: &TestApp,
+    url: &str,
+    params: &[(&str, String)],
+    signature: Option<&str>,
+) -> (StatusCode, String) {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    let mut request = app
+        .client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(signature) = signature {
+        request = request.header("x-twilio-signature", signature);
+    }
+    let response = request.send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn signed_post(app: &TestApp, url: &str, params: &[(&str, String)]) -> (StatusCode, String) {
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let signature = twilio_signature(TOKEN, url, &pairs).await;
+    post(app, url, params, Some(&signature)).await
+}
+
+async fn consent(app: &TestApp, key: &str, phone: &str) -> Value {
+    let all = app.get("/api/v1/contacts?limit=100", key).await;
+    let found = all.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["phone"] == phone)
+        .cloned();
+    found.unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inbound_keywords_change_consent_only_when_twilio_signed_them() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let settings = app
+        .patch(
+            "/api/v1/settings",
+            &acme.key,
+            json!({"twilio": {"account_sid": ACCOUNT_SID, "auth_token": TOKEN},
+                   "help_reply": "Acme & Co: reply STOP to opt out <3"}),
+        )
+        .await;
+    assert_eq!(settings.status, StatusCode::OK, "{}", settings.text);
+    let phone = "+14155550101";
+    let created = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"phone": phone, "consent": "subscribed"}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    let url = format!(
+        "{}/webhooks/twilio/inbound?account={}",
+        app.address, acme.id
+    );
+
+    // Refused: no signature, a wrong one, a body changed after signing, another account's URL.
+    let stop = inbound(phone, "STOP");
+    assert_eq!(post(&app, &url, &stop, None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(&app, &url, &stop, Some("bm90IGl0")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let hello = inbound(phone, "HELLO");
+    let pairs: Vec<(&str, &str)> = hello.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let hello_signature = twilio_signature(TOKEN, &url, &pairs).await;
+    assert_eq!(
+        post(&app, &url, &stop, Some(&hello_signature)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let globex = app.create_account("globex").await;
+    let elsewhere = format!(
+        "{}/webhooks/twilio/inbound?account={}",
+        app.address, globex.id
+    );
+    assert_eq!(
+        signed_post(&app, &elsewhere, &stop).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let forged = format!(
+        "{}/webhooks/twilio/inbound?account=00000000-0000-4000-8000-000000000000",
+        app.address
+    );
+    assert_eq!(
+        signed_post(&app, &forged, &stop).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "subscribed",
+        "refusals changed nothing"
+    );
+
+    // STOP in any case unsubscribes; the history says it came by keyword.
+    let (status, reply) = signed_post(&app, &url, &inbound(phone, "stop")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(reply.ends_with("<Response/>"), "{reply}");
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "unsubscribed"
+    );
+    let history = app
+        .get(&format!("/api/v1/contacts/{id}/consent"), &acme.key)
+        .await
+        .body;
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["consent"].as_str(), last["source"].as_str()),
+        (Some("unsubscribed"), Some("keyword"))
+    );
+
+    // A keyword inside a sentence is not one; START subscribes again.
+    signed_post(&app, &url, &inbound(phone, "please start")).await;
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "unsubscribed"
+    );
+    signed_post(&app, &url, &inbound(phone, "START")).await;
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "subscribed"
+    );
+
+    // HELP is answered with the account's text, escaped as XML.
+    let (_, reply) = signed_post(&app, &url, &inbound(phone, "help")).await;
+    assert!(
+        reply.contains("<Message>Acme &amp; Co: reply STOP to opt out &lt;3</Message>"),
+        "{reply}"
+    );
+
+    // STOP from a number Tern does not know keeps it suppressed as a new contact.
+    let stranger = "+14155550177";
+    signed_post(&app, &url, &inbound(stranger, "STOPALL")).await;
+    assert_eq!(
+        consent(&app, &acme.key, stranger).await["consent"],
+        "unsubscribed"
+    );
+}
