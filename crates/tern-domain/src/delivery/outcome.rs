@@ -19,12 +19,17 @@ pub enum ProviderStatus {
     Read,
     Canceled,
     PartiallyDelivered,
+    /// A status this version does not know (inbound `received`, or one Twilio adds): it never
+    /// replaces a known one.
+    #[serde(other)]
+    Other,
 }
 
 impl ProviderStatus {
     /// How far along the message is; a callback of a lower or equal rank changes nothing.
     pub fn rank(self) -> u8 {
         match self {
+            Self::Other => 0,
             Self::Accepted | Self::Scheduled | Self::Queued => 1,
             Self::Sending => 2,
             Self::Sent => 3,
@@ -138,6 +143,11 @@ mod tests {
         assert_eq!(Delivered.advance(Read), Read);
         assert_eq!(Failed.advance(Read), Failed);
         assert_eq!(Accepted.advance(Failed), Failed);
+        assert_eq!(Sent.advance(Other), Sent);
+        assert_eq!(
+            serde_json::from_str::<ProviderStatus>("\"receiving\"").unwrap(),
+            Other
+        );
     }
 
     #[test]
