@@ -36,6 +36,10 @@ async fn prism() -> Prism {
         std::path::Path::new(&bin).exists(),
         "Prism is missing: run `npm ci --prefix tools/twilio-mock`"
     );
+    assert!(
+        std::path::Path::new(&spec).exists(),
+        "Twilio's OpenAPI description is missing at {spec} (shared/ lies beside the checkout)"
+    );
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -48,11 +52,14 @@ async fn prism() -> Prism {
         .spawn()
         .expect("start prism");
     let base = format!("http://127.0.0.1:{port}");
-    let prism = Prism { child, base };
+    let mut prism = Prism { child, base };
     // Loading Twilio's 1.9 MB description takes a few seconds.
     for _ in 0..600 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return prism;
+        }
+        if let Ok(Some(status)) = prism.child.try_wait() {
+            panic!("prism stopped at start: {status}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
