@@ -16,6 +16,12 @@ async fn put_step(app: &TestApp, key: &str, campaign: &str, step: &str, body: Va
     .await
 }
 
+async fn create_campaign(app: &TestApp, key: &str, body: Value) -> String {
+    let created = app.post("/api/v1/campaigns", key, body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    created.body["id"].as_str().unwrap().to_owned()
+}
+
 async fn contact(app: &TestApp, key: &str, body: Value) -> i64 {
     let reply = app.post("/api/v1/contacts", key, body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
@@ -103,14 +109,12 @@ async fn a_single_mms_campaign_is_designed_previewed_estimated_and_checked() {
     assert_eq!(picture.status, StatusCode::CREATED, "{}", picture.text);
     let media_id = picture.body["id"].as_str().unwrap().to_owned();
 
-    let created = app
-        .post(
-            "/api/v1/campaigns",
-            key,
-            json!({"name": "New in", "type": "single", "channel": "mms"}),
-        )
-        .await;
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    let id = create_campaign(
+        &app,
+        key,
+        json!({"name": "New in", "type": "single", "channel": "mms"}),
+    )
+    .await;
     put_step(&app, key, &id, "segments", json!({"include": [segment]})).await;
     put_step(
         &app,
@@ -306,17 +310,7 @@ async fn the_pre_launch_check_names_every_problem_and_the_longest_personalisatio
     contact(&app, key, json!({"phone": "+14155550101", "consent": "subscribed", "attributes": {"first_name": "Al"}})).await;
     let long = contact(&app, key, json!({"phone": "+14155550102", "consent": "subscribed", "attributes": {"first_name": long_name}})).await;
     let segment = everyone(&app, key).await;
-    let id = app
-        .post(
-            "/api/v1/campaigns",
-            key,
-            json!({"name": "Short", "type": "single"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = create_campaign(&app, key, json!({"name": "Short", "type": "single"})).await;
     put_step(&app, key, &id, "segments", json!({"include": [segment]})).await;
     put_step(
         &app,
@@ -445,17 +439,7 @@ async fn cart_reminders_and_welcomes_reach_a_clean_check() {
     let app = spawn_app().await;
     let acme = mms_account(&app, "acme").await;
     let key = acme.key.as_str();
-    let cart = app
-        .post(
-            "/api/v1/campaigns",
-            key,
-            json!({"name": "Carts", "type": "cart_reminder"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cart = create_campaign(&app, key, json!({"name": "Carts", "type": "cart_reminder"})).await;
     let variables = app
         .get(&format!("/api/v1/campaigns/{cart}/variables"), key)
         .await
@@ -540,17 +524,7 @@ async fn cart_reminders_and_welcomes_reach_a_clean_check() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
-    let welcome = app
-        .post(
-            "/api/v1/campaigns",
-            key,
-            json!({"name": "Hello", "type": "welcome"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let welcome = create_campaign(&app, key, json!({"name": "Hello", "type": "welcome"})).await;
     let goals = put_step(
         &app,
         key,
@@ -592,17 +566,7 @@ async fn mms_designs_follow_the_accounts_gate() {
     let app = spawn_app().await;
     let acme = mms_account(&app, "acme").await;
     let key = acme.key.as_str();
-    let id = app
-        .post(
-            "/api/v1/campaigns",
-            key,
-            json!({"name": "Pictures", "type": "welcome"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = create_campaign(&app, key, json!({"name": "Pictures", "type": "welcome"})).await;
     // The design step may switch the channel; MMS is allowed here.
     let design = put_step(
         &app,
