@@ -324,6 +324,15 @@ impl Design {
         route(channel, self.outside_mms, country)
     }
 
+    /// The routes this design's messages take on `channel`, the main one first.
+    pub fn routes(&self, channel: Channel) -> &'static [Route] {
+        match (channel, self.outside_mms) {
+            (Channel::Sms, _) => &[Route::Sms],
+            (Channel::Mms, OutsideMms::Skip) => &[Route::Mms],
+            (Channel::Mms, OutsideMms::SmsWithLink) => &[Route::Mms, Route::SmsWithLink],
+        }
+    }
+
     /// The final text: the rendered body with links shortened, picture links for
     /// [`Route::SmsWithLink`], and the footer. `shorten` gives each link's short form.
     pub fn compose(
@@ -373,11 +382,6 @@ impl Design {
     /// The length check at design time: the text for a recipient of whom nothing is known (so
     /// each `default` applies), on each route the campaign uses.
     fn length_problems(&self, rules: &DesignRules) -> Vec<StepProblem> {
-        let routes: &[Route] = match (rules.channel, self.outside_mms) {
-            (Channel::Sms, _) => &[Route::Sms],
-            (Channel::Mms, OutsideMms::Skip) => &[Route::Mms],
-            (Channel::Mms, OutsideMms::SmsWithLink) => &[Route::Mms, Route::SmsWithLink],
-        };
         let pictures: Vec<String> = self
             .media
             .iter()
@@ -385,7 +389,7 @@ impl Design {
             .collect();
         let mut problems = Vec::new();
         let nobody = Values::nobody(rules.kind == CampaignType::CartReminder);
-        for route in routes {
+        for route in self.routes(rules.channel) {
             let composed = self.compose(&nobody, *route, rules.footer, &pictures, |_| {
                 rules.sample_link.to_owned()
             });

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tern_domain::{
     audience::Condition,
     campaign::{
-        CampaignType, Channel,
+        CampaignType,
         design::{Composed, Design, OutsideMms, Route},
         estimate::{Estimate, SegmentsPerMessage, estimate},
         steps::SegmentsStep,
@@ -67,15 +67,6 @@ pub fn audience(
         .as_ref()
         .map(|step| segments_condition(step, &context.segments))
         .transpose()
-}
-
-/// The routes a design's messages take.
-pub fn routes(channel: Channel, outside: OutsideMms) -> &'static [Route] {
-    match (channel, outside) {
-        (Channel::Sms, _) => &[Route::Sms],
-        (Channel::Mms, OutsideMms::Skip) => &[Route::Mms],
-        (Channel::Mms, OutsideMms::SmsWithLink) => &[Route::Mms, Route::SmsWithLink],
-    }
 }
 
 /// The longest text of one route, and whose it is.
@@ -141,7 +132,7 @@ pub async fn worst_case(
     let pictures: Vec<String> = design.media.iter().map(|_| link.clone()).collect();
     let footer = &context.settings.opt_out_footer;
     let mut worst = Vec::new();
-    for route in routes(campaign.channel, design.outside_mms) {
+    for route in design.routes(campaign.channel) {
         let mut longest: Option<WorstCase> = None;
         for (contact_id, values) in &candidates {
             // A recipient whose values make the template fail is skipped when sending: the

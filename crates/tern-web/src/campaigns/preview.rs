@@ -76,6 +76,7 @@ pub async fn render_for(
         consent: contact_state.consent,
         count: 1,
     };
+    let main = design.routes(campaign.channel)[0];
     let reached = match contact {
         Some(_) => reach(
             &group,
@@ -84,13 +85,14 @@ pub async fn render_for(
             &context.sender_countries(),
         ),
         // The sample stands for a reachable recipient of the campaign's main route.
-        None => Ok(super::audience::routes(campaign.channel, design.outside_mms)[0]),
+        None => Ok(main),
     };
     let (route, skipped) = match reached {
         Ok(route) => (Some(route), None),
         Err(reason) => (None, Some(reason)),
     };
-    let shown = route.unwrap_or(super::audience::routes(campaign.channel, design.outside_mms)[0]);
+    // A skipped contact is still shown the text of the main route.
+    let shown = route.unwrap_or(main);
     let pictures: Vec<String> = design
         .media
         .iter()
