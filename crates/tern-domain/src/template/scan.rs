@@ -404,13 +404,10 @@ impl Scanner<'_> {
             Some(Bound::CartItem) => self.member(at, root, field, super::CART_ITEM_FIELDS),
             Some(Bound::Anything | Bound::Forloop) => {}
             None if root == "cart" && self.vocabulary.cart => {
-                self.member(at, "cart", field, super::CART_FIELDS)
+                self.member(at, "cart", field, super::CART_FIELDS);
+                self.read(root);
             }
-            None if self.vocabulary.knows(root) => {
-                if !self.roots.iter().any(|r| r == root) {
-                    self.roots.push(root.to_owned());
-                }
-            }
+            None if self.vocabulary.knows(root) => self.read(root),
             None => {
                 let hint = suggestion(root, self.vocabulary.names())
                     .map(|s| format!(" — did you mean {s}?"))
@@ -429,8 +426,12 @@ impl Scanner<'_> {
                 );
             }
         }
-        if root == "cart" && !self.roots.iter().any(|r| r == "cart") && self.vocabulary.cart {
-            self.roots.push("cart".into());
+    }
+
+    /// Notes an outside variable the template reads.
+    fn read(&mut self, root: &str) {
+        if !self.roots.iter().any(|r| r == root) {
+            self.roots.push(root.to_owned());
         }
     }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tern_domain::{
     account::InvalidSetting,
+    audience::Condition,
     campaign::{
         CampaignType, Channel, Step,
         design::too_long_message,
@@ -320,13 +321,21 @@ pub async fn audience_estimate(
         .into());
     }
     let (context, checked) = checked(&state, &account, &campaign).await?;
-    let longest = longest_of(&state, &context, &campaign, &checked).await?;
-    estimate_for(&state, &context, &campaign, &checked, &longest)
-        .await?
-        .map(Json)
-        .ok_or_else(|| {
-            InvalidSetting::new("segments", "choose the segments first (the Segments step)").into()
-        })
+    let condition = audience(&context, &campaign, &checked)?;
+    let longest = longest_of(&state, &context, &campaign, &checked, condition.as_ref()).await?;
+    estimate_for(
+        &state,
+        &context,
+        &campaign,
+        &checked,
+        condition.as_ref(),
+        &longest,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| {
+        InvalidSetting::new("segments", "choose the segments first (the Segments step)").into()
+    })
 }
 
 async fn longest_of(
@@ -334,12 +343,12 @@ async fn longest_of(
     context: &StepContext,
     campaign: &CampaignRecord,
     checked: &Checked,
+    audience: Option<&Condition>,
 ) -> Result<Vec<WorstCase>, ApiError> {
     let Some(design) = &checked.design else {
         return Ok(Vec::new());
     };
-    let condition = audience(context, campaign, checked)?;
-    worst_case(state, context, campaign, design, condition.as_ref()).await
+    worst_case(state, context, campaign, design, audience).await
 }
 
 /// A problem found by the pre-launch check, with its step.
@@ -382,8 +391,17 @@ pub async fn check(
 ) -> Result<Json<LaunchCheckView>, ApiError> {
     let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
     let (context, checked) = checked(&state, &account, &campaign).await?;
-    let longest = longest_of(&state, &context, &campaign, &checked).await?;
-    let estimate = estimate_for(&state, &context, &campaign, &checked, &longest).await?;
+    let condition = audience(&context, &campaign, &checked)?;
+    let longest = longest_of(&state, &context, &campaign, &checked, condition.as_ref()).await?;
+    let estimate = estimate_for(
+        &state,
+        &context,
+        &campaign,
+        &checked,
+        condition.as_ref(),
+        &longest,
+    )
+    .await?;
     let mut problems: Vec<LaunchProblem> = Vec::new();
     for (step, found) in &checked.steps {
         for problem in found {

@@ -179,7 +179,10 @@ pub async fn create(
         at: now,
     };
     state.store.create_campaign(&campaign, &change).await?;
-    Ok((StatusCode::CREATED, Json(detail(&state, &campaign).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(&state, &account, &campaign).await?),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -254,17 +257,24 @@ pub struct CampaignDetail {
     pub steps: Vec<StepView>,
 }
 
-async fn detail(state: &AppState, campaign: &CampaignRecord) -> Result<CampaignDetail, ApiError> {
+async fn detail(
+    state: &AppState,
+    account: &Account,
+    campaign: &CampaignRecord,
+) -> Result<CampaignDetail, ApiError> {
     Ok(CampaignDetail {
         campaign: campaign.into(),
-        steps: steps_of(state, campaign).await?,
+        steps: steps_of(state, account, campaign).await?,
     })
 }
 
 /// Checks every step of the campaign's type against its saved draft.
-async fn steps_of(state: &AppState, campaign: &CampaignRecord) -> Result<Vec<StepView>, ApiError> {
-    let account = state.store.account(campaign.account_id).await?;
-    let context = StepContext::load(state, &account, campaign).await?;
+async fn steps_of(
+    state: &AppState,
+    account: &Account,
+    campaign: &CampaignRecord,
+) -> Result<Vec<StepView>, ApiError> {
+    let context = StepContext::load(state, account, campaign).await?;
     let checked = check_steps(&context, campaign);
     Ok(checked
         .steps
@@ -288,7 +298,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CampaignDetail>, ApiError> {
     let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    Ok(Json(detail(&state, &campaign).await?))
+    Ok(Json(detail(&state, &account, &campaign).await?))
 }
 
 /// A rename or a change of channel.
@@ -363,10 +373,10 @@ pub async fn update(
         what.push("channel");
     }
     if what.is_empty() {
-        return Ok(Json(detail(&state, &campaign).await?));
+        return Ok(Json(detail(&state, &account, &campaign).await?));
     }
     let saved = save(&state, campaign, what.join(","), key).await?;
-    Ok(Json(detail(&state, &saved).await?))
+    Ok(Json(detail(&state, &account, &saved).await?))
 }
 
 /// Copies a campaign (name, type, channel, steps) into a new draft.
@@ -402,7 +412,10 @@ pub async fn duplicate(
         at: now,
     };
     state.store.create_campaign(&copy, &change).await?;
-    Ok((StatusCode::CREATED, Json(detail(&state, &copy).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(&state, &account, &copy).await?),
+    ))
 }
 
 /// Archives a campaign that is not sending: it leaves the listing (see `archived=true`).
@@ -443,7 +456,7 @@ pub async fn steps(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<StepView>>, ApiError> {
     let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    Ok(Json(steps_of(&state, &campaign).await?))
+    Ok(Json(steps_of(&state, &account, &campaign).await?))
 }
 
 /// Saves a step's draft (complete or not) and returns where it stands.
@@ -474,7 +487,7 @@ pub async fn save_step(
     }
     campaign.steps.insert(step.as_str().to_owned(), content);
     let saved = save(&state, campaign, format!("step:{step}"), key).await?;
-    let view = steps_of(&state, &saved)
+    let view = steps_of(&state, &account, &saved)
         .await?
         .into_iter()
         .find(|v| v.step == step.as_str());

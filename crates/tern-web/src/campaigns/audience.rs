@@ -187,26 +187,22 @@ pub fn blank_contact() -> ContactState {
     }
 }
 
-/// The estimate of a Single campaign's audience; `None` until its segments are chosen, and for
-/// triggered campaigns, whose recipients are not known in advance.
+/// The estimate of a Single campaign's `audience` (see [`audience`]); `None` until its
+/// segments are chosen, and for triggered campaigns, whose recipients are not known in advance.
 pub async fn estimate_for(
     state: &AppState,
     context: &StepContext,
     campaign: &CampaignRecord,
     checked: &Checked,
+    audience: Option<&Condition>,
     worst: &[WorstCase],
 ) -> Result<Option<Estimate>, ApiError> {
-    let Some(step) = checked
-        .segments
-        .as_ref()
-        .filter(|_| campaign.kind == CampaignType::Single)
-    else {
+    let Some(condition) = audience.filter(|_| campaign.kind == CampaignType::Single) else {
         return Ok(None);
     };
-    let condition = segments_condition(step, &context.segments)?;
     let groups = state
         .store
-        .audience_groups(context.account.id, &condition, context.now)
+        .audience_groups(context.account.id, condition, context.now)
         .await?;
     let outside = checked
         .design

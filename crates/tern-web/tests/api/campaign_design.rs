@@ -512,7 +512,6 @@ async fn cart_reminders_and_welcomes_reach_a_clean_check() {
         .await
         .body;
     assert_eq!(check["problems"], json!([]));
-    assert_eq!(check["problems"].as_array().unwrap().len(), 0);
     let end_at = check["launch"]["end_at"].as_str().unwrap();
     assert!(end_at.starts_with("2099-01-01"), "{end_at}");
     // A triggered campaign has end dates, recipients arrive later.
