@@ -394,7 +394,7 @@ macro_rules! segments {
     ($store:ty, $db:ty, $args:ty, $dialect:expr) => {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
-        use sqlx::{AssertSqlSafe, query::QueryScalar};
+        use sqlx::{AssertSqlSafe, query::QueryAs};
         use tern_domain::{
             audience::Condition,
             ids::{AccountId, ContactId, SegmentId},
@@ -417,9 +417,9 @@ macro_rules! segments {
         }
 
         fn bind_args<'q, O>(
-            mut query: QueryScalar<'q, $db, O, $args>,
+            mut query: QueryAs<'q, $db, O, $args>,
             args: Vec<Arg>,
-        ) -> QueryScalar<'q, $db, O, $args> {
+        ) -> QueryAs<'q, $db, O, $args> {
             for arg in args {
                 query = match arg {
                     Arg::Text(s) => query.bind(s),
@@ -516,8 +516,8 @@ macro_rules! segments {
                     compiled.sql
                 );
                 let query = // Only placeholders and numbers of the compiler's own are spliced in.
-                sqlx::query_scalar(AssertSqlSafe(sql)).bind(account.to_string());
-                let count: i64 = bind_args(query, compiled.args)
+                sqlx::query_as(AssertSqlSafe(sql)).bind(account.to_string());
+                let (count,): (i64,) = bind_args(query, compiled.args)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(map_error)?;
@@ -536,17 +536,12 @@ macro_rules! segments {
                      COUNT(*) FROM contacts c WHERE c.account_id = $1 AND {} GROUP BY 1, 2, 3",
                     compiled.sql
                 );
-                let mut query = // Only placeholders and numbers of the compiler's own are spliced in.
-                sqlx::query_as::<_, (Option<String>, i32, String, i64)>(AssertSqlSafe(sql))
-                    .bind(account.to_string());
-                for arg in compiled.args {
-                    query = match arg {
-                        Arg::Text(s) => query.bind(s),
-                        Arg::Int(n) => query.bind(n),
-                        Arg::Real(x) => query.bind(x),
-                    };
-                }
-                let rows = query.fetch_all(&self.pool).await.map_err(map_error)?;
+                let query = // Only placeholders and numbers of the compiler's own are spliced in.
+                sqlx::query_as(AssertSqlSafe(sql)).bind(account.to_string());
+                let rows: Vec<(Option<String>, i32, String, i64)> = bind_args(query, compiled.args)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_error)?;
                 rows.into_iter()
                     .map(|(country, phone, consent, count)| {
                         Ok(AudienceGroup {
@@ -576,14 +571,14 @@ macro_rules! segments {
                 let mut longest = Map::new();
                 for name in names {
                     let query = // Only placeholders and numbers of the compiler's own are spliced in.
-                    sqlx::query_scalar(AssertSqlSafe(sql.clone()))
+                    sqlx::query_as(AssertSqlSafe(sql.clone()))
                         .bind(account.to_string())
                         .bind(member_key($dialect, name));
-                    let found: Option<String> = bind_args(query, compiled.args.clone())
+                    let found: Option<(String,)> = bind_args(query, compiled.args.clone())
                         .fetch_optional(&self.pool)
                         .await
                         .map_err(map_error)?;
-                    if let Some(json) = found {
+                    if let Some((json,)) = found {
                         longest.insert(name.clone(), decode::json("attribute", &json)?);
                     }
                 }
@@ -605,15 +600,15 @@ macro_rules! segments {
                     compiled.sql
                 );
                 let query = // Only placeholders and numbers of the compiler's own are spliced in.
-                sqlx::query_scalar(AssertSqlSafe(sql))
+                sqlx::query_as(AssertSqlSafe(sql))
                     .bind(account.to_string())
                     .bind(after.map_or(0, |id| id.0))
                     .bind(i64::from(limit));
-                let ids: Vec<i64> = bind_args(query, compiled.args)
+                let ids: Vec<(i64,)> = bind_args(query, compiled.args)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_error)?;
-                Ok(ids.into_iter().map(ContactId).collect())
+                Ok(ids.into_iter().map(|(id,)| ContactId(id)).collect())
             }
         }
     };
