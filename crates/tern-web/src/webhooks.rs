@@ -74,11 +74,7 @@ async fn verify(
     if !signature::verify(&token, &url, &params, given) {
         return Err(REFUSED);
     }
-    let sid = params
-        .iter()
-        .find(|(k, _)| k == "AccountSid")
-        .map(|(_, v)| v.as_str());
-    if sid != Some(credentials.account_sid.as_str()) {
+    if param(&params, "AccountSid") != Some(credentials.account_sid.as_str()) {
         return Err(REFUSED);
     }
     Ok(Verified {
