@@ -613,3 +613,5 @@ macro_rules! segments {
         }
     };
 }
+
+mod outbox;

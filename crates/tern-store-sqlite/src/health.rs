@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "attribute names",
         include_str!("../migrations/0005_attribute_names.sql"),
     ),
+    (6, "outbox", include_str!("../migrations/0006_outbox.sql")),
 ];
 
 pub(crate) fn migrator() -> Migrator {

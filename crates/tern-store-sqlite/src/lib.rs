@@ -9,6 +9,7 @@ mod health;
 mod imports;
 mod keys;
 mod media;
+mod outbox;
 mod segments;
 mod settings;
 mod users;

@@ -21,7 +21,8 @@ pub fn time(millis: i64) -> Result<DateTime<Utc>, StoreError> {
         .ok_or_else(|| corrupt("time", millis))
 }
 
-fn uuid<T: From<uuid::Uuid>>(what: &str, s: &str) -> Result<T, StoreError> {
+/// A typed id from its stored text.
+pub fn uuid<T: From<uuid::Uuid>>(what: &str, s: &str) -> Result<T, StoreError> {
     uuid::Uuid::parse_str(s)
         .map(T::from)
         .map_err(|e| corrupt(what, e))

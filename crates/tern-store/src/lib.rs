@@ -8,10 +8,13 @@ pub mod conformance;
 pub mod decode;
 mod error;
 mod model;
+mod outbox;
+pub mod outbox_sql;
 mod traits;
 
 pub use audience::*;
 pub use campaigns::*;
 pub use error::StoreError;
 pub use model::*;
+pub use outbox::*;
 pub use traits::*;

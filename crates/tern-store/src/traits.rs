@@ -7,7 +7,7 @@ use tern_domain::ids::{AccountId, ApiKeyId};
 
 use crate::{
     Account, AccountSettings, ApiKeyRecord, Campaigns, Contacts, Events, Imports, NewAccount,
-    NewApiKeyRecord, NewUser, Segments, StoreError, User,
+    NewApiKeyRecord, NewUser, Outbox, Segments, StoreError, User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -105,6 +105,7 @@ pub trait Store:
     + Segments
     + Imports
     + Campaigns
+    + Outbox
     + Health
 {
 }
@@ -120,6 +121,7 @@ impl<T> Store for T where
         + Segments
         + Imports
         + Campaigns
+        + Outbox
         + Health
 {
 }

@@ -36,9 +36,17 @@ pub enum SkipReason {
     OutsideMmsCountries,
     /// The account has no sender for the recipient's country.
     NoSender,
+    /// The contact had the most marketing messages the frequency cap allows (checked when
+    /// sending, so never part of an estimate).
+    FrequencyCap,
+    /// The template failed for this contact's values.
+    RenderFailed,
+    /// This contact's text is longer than the design's segment cap.
+    TooLong,
 }
 
 impl SkipReason {
+    /// What an estimate can foresee.
     pub const ALL: [SkipReason; 5] = [
         Self::InvalidPhone,
         Self::Unsubscribed,

@@ -10,11 +10,13 @@ use tern_domain::{
 mod audience;
 mod campaigns;
 mod design;
+mod outbox;
 mod reference;
 
 pub use audience::*;
 pub use campaigns::*;
 pub use design::*;
+pub use outbox::*;
 
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
@@ -44,6 +46,8 @@ macro_rules! conformance_suite {
             campaigns_are_listed_filtered_and_saved_by_revision,
             designs_read_attribute_names_audience_groups_and_longest_values,
             media_in_use_is_found_in_live_designs_of_the_account,
+            the_outbox_is_written_once_and_claimed_within_the_rate,
+            paused_and_quiet_campaigns_wait_and_cancelled_ones_stop,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {

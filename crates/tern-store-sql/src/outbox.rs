@@ -1,0 +1,947 @@
+/// `impl Outbox for $store`.
+#[macro_export]
+macro_rules! outbox {
+    ($store:ty, $db:ty, $dialect:expr) => {
+        use std::collections::{HashMap, HashSet};
+
+        use async_trait::async_trait;
+        use chrono::{DateTime, Duration, Utc};
+        use serde_json::{Value, json};
+        use sqlx::AssertSqlSafe;
+        use tern_domain::{
+            campaign::CampaignStatus,
+            delivery::{
+                outcome::ProviderStatus,
+                pacing::{Budgets, Candidate, Decision, RunPlan, Window, decide},
+            },
+            ids::{AccountId, CampaignId, ContactId},
+        };
+        use tern_store::{
+            CampaignChange, CampaignRecord, Campaigns, Claimed, MessageRecord, MessageState,
+            NewMessage, Outbox, Outcome, ProgressCounts, RunRecord, StatusUpdate, StoreError,
+            StoreResult, decode,
+            outbox_sql::{begin_write, for_update, json_rows, skip_locked},
+        };
+
+        use crate::map_error;
+
+        type RunRow = (String, String, String, i64, Option<i64>, i64, i64);
+
+        fn run_record(row: RunRow) -> StoreResult<RunRecord> {
+            let (campaign_id, account_id, plan, send_at, cursor, materialised, started_at) = row;
+            Ok(RunRecord {
+                campaign_id: decode::uuid("campaign id", &campaign_id)?,
+                account_id: decode::uuid("account id", &account_id)?,
+                plan: decode::json("run plan", &plan)?,
+                send_at: decode::time(send_at)?,
+                cursor: cursor.map(ContactId),
+                materialised: materialised != 0,
+                started_at: decode::time(started_at)?,
+            })
+        }
+
+        const RUN_COLUMNS: &str =
+            "campaign_id, account_id, plan, send_at, cursor, materialised, started_at";
+
+        type ClaimRow = (i64, String, String, Option<i64>, String, String, String, String, i64, i64);
+
+        const CLAIM_COLUMNS: &str = "id, account_id, campaign_id, contact_id, to_phone, sender, \
+            body, media, attempts, claimed_at";
+
+        fn claimed(row: ClaimRow) -> StoreResult<Claimed> {
+            let (id, account, campaign, contact, to, sender, body, media, attempts, at) = row;
+            Ok(Claimed {
+                id,
+                account_id: decode::uuid("account id", &account)?,
+                campaign_id: decode::uuid("campaign id", &campaign)?,
+                contact_id: contact.map(ContactId),
+                to,
+                sender,
+                body,
+                media: decode::json("media", &media)?,
+                attempts: attempts as u32,
+                claimed_at: decode::time(at)?,
+            })
+        }
+
+        /// What a claim weighs: the claimed columns and the pacing facts.
+        #[derive(sqlx::FromRow)]
+        struct CandidateRow {
+            id: i64,
+            campaign_id: String,
+            contact_id: Option<i64>,
+            test: i64,
+            sender: String,
+            sender_rate: i64,
+            units: i64,
+            timezone: Option<String>,
+        }
+
+        #[derive(sqlx::FromRow)]
+        struct MessageRow {
+            id: i64,
+            campaign_id: String,
+            contact_id: Option<i64>,
+            test: i64,
+            to_phone: String,
+            sender: String,
+            body: String,
+            media: String,
+            state: String,
+            reason: Option<String>,
+            error_code: Option<i64>,
+            error_message: Option<String>,
+            provider_sid: Option<String>,
+            provider_status: Option<String>,
+            attempts: i64,
+            due_at: i64,
+            sent_at: Option<i64>,
+            updated_at: i64,
+        }
+
+        impl MessageRow {
+            fn into_record(self) -> StoreResult<MessageRecord> {
+                Ok(MessageRecord {
+                    id: self.id,
+                    campaign_id: decode::uuid("campaign id", &self.campaign_id)?,
+                    contact_id: self.contact_id.map(ContactId),
+                    test: self.test != 0,
+                    to: self.to_phone,
+                    sender: self.sender,
+                    body: self.body,
+                    media: decode::json("media", &self.media)?,
+                    state: decode::unit_enum("message state", &self.state)?,
+                    reason: self.reason,
+                    error_code: self.error_code.map(|c| c as u32),
+                    error_message: self.error_message,
+                    provider_sid: self.provider_sid,
+                    provider_status: self
+                        .provider_status
+                        .map(|s| decode::unit_enum("provider status", &s))
+                        .transpose()?,
+                    attempts: self.attempts as u32,
+                    due_at: decode::time(self.due_at)?,
+                    sent_at: self.sent_at.map(decode::time).transpose()?,
+                    updated_at: decode::time(self.updated_at)?,
+                })
+            }
+        }
+
+        const MESSAGE_COLUMNS: &str = "id, campaign_id, contact_id, test, to_phone, sender, body, \
+            media, state, reason, error_code, error_message, provider_sid, provider_status, \
+            attempts, due_at, sent_at, updated_at";
+
+        const NEW_MESSAGE_COLUMNS: [(&str, &str); 12] = [
+            ("contact_id", "bigint"),
+            ("to_phone", "text"),
+            ("sender", "text"),
+            ("sender_rate", "bigint"),
+            ("body", "text"),
+            ("media", "text"),
+            ("units", "bigint"),
+            ("timezone", "text"),
+            ("state", "text"),
+            ("reason", "text"),
+            ("due_at", "bigint"),
+            ("test", "bigint"),
+        ];
+
+        fn message_json(m: &NewMessage, test: bool) -> Value {
+            json!({
+                "contact_id": m.contact_id.map(|c| c.0),
+                "to_phone": m.to,
+                "sender": m.sender,
+                "sender_rate": m.sender_rate,
+                "body": m.body,
+                "media": serde_json::to_string(&m.media).expect("strings serialise"),
+                "units": m.units,
+                "timezone": m.timezone,
+                "state": if m.skipped.is_some() { "skipped" } else { "queued" },
+                "reason": m.skipped,
+                "due_at": decode::millis(m.due_at),
+                "test": i64::from(test),
+            })
+        }
+
+        /// Inserts messages (a recipient already written keeps its message); returns the ids.
+        async fn insert_messages(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            account: AccountId,
+            campaign: CampaignId,
+            messages: &[NewMessage],
+            test: bool,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Vec<i64>> {
+            if messages.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<Value> = messages.iter().map(|m| message_json(m, test)).collect();
+            let names: Vec<&str> = NEW_MESSAGE_COLUMNS.iter().map(|(n, _)| *n).collect();
+            let sql = format!(
+                "INSERT INTO messages (account_id, campaign_id, attempts, updated_at, {names}) \
+                 SELECT $1, $2, 0, $3, {names} FROM {source} WHERE true \
+                 ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id",
+                names = names.join(", "),
+                source = json_rows($dialect, "$4", &NEW_MESSAGE_COLUMNS),
+            );
+            let inserted: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(account.to_string())
+                .bind(campaign.to_string())
+                .bind(decode::millis(now))
+                .bind(Value::Array(rows).to_string())
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_error)?;
+            // Links of the messages written now (not of a recipient written before).
+            let written: HashSet<Option<i64>> = inserted.iter().map(|(_, c)| *c).collect();
+            let links: Vec<Value> = messages
+                .iter()
+                .filter(|m| written.contains(&m.contact_id.map(|c| c.0)))
+                .flat_map(|m| {
+                    m.links.iter().map(|(code, url)| {
+                        json!({ "code": code, "url": url, "contact_id": m.contact_id.map(|c| c.0) })
+                    })
+                })
+                .collect();
+            if !links.is_empty() {
+                let sql = format!(
+                    "INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at) \
+                     SELECT code, $1, $2, contact_id, url, $3 FROM {}",
+                    json_rows(
+                        $dialect,
+                        "$4",
+                        &[("code", "text"), ("url", "text"), ("contact_id", "bigint")]
+                    )
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(account.to_string())
+                    .bind(campaign.to_string())
+                    .bind(decode::millis(now))
+                    .bind(Value::Array(links).to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+            }
+            Ok(inserted.into_iter().map(|(id, _)| id).collect())
+        }
+
+        /// Runs `sql` (with `$1` the time and `$2` the rows) over a JSON batch of rows.
+        async fn update_rows(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            sql: String,
+            now: DateTime<Utc>,
+            rows: Vec<Value>,
+        ) -> StoreResult<()> {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(decode::millis(now))
+                .bind(Value::Array(rows).to_string())
+                .execute(&mut **tx)
+                .await
+                .map_err(map_error)?;
+            Ok(())
+        }
+
+        /// Moves a campaign to `to` at the next revision, with its history entry.
+        async fn save_status(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            campaign: &CampaignRecord,
+            to: CampaignStatus,
+            change: &CampaignChange,
+        ) -> StoreResult<()> {
+            let done = sqlx::query(
+                "UPDATE campaigns SET status = $1, revision = revision + 1, updated_by = $2, \
+                 updated_at = $3 WHERE id = $4 AND account_id = $5 AND revision = $6",
+            )
+            .bind(decode::json_text(&to))
+            .bind(&change.by)
+            .bind(decode::millis(change.at))
+            .bind(campaign.id.to_string())
+            .bind(campaign.account_id.to_string())
+            .bind(campaign.revision)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict {
+                    constraint: "campaigns_revision".into(),
+                });
+            }
+            sqlx::query(
+                "INSERT INTO campaign_changes (campaign_id, what, changed_by, changed_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(campaign.id.to_string())
+            .bind(&change.what)
+            .bind(&change.by)
+            .bind(decode::millis(change.at))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            Ok(())
+        }
+
+        /// The rate windows of `names`, locked for this transaction.
+        async fn read_windows(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            names: &HashSet<String>,
+        ) -> StoreResult<HashMap<String, Window>> {
+            let rows: Vec<Value> = names.iter().map(|n| json!({ "name": n })).collect();
+            let source = json_rows($dialect, "$1", &[("name", "text")]);
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO rate_windows (name, second, used) SELECT name, 0, 0 FROM {source} \
+                 WHERE true ON CONFLICT (name) DO NOTHING"
+            )))
+            .bind(Value::Array(rows.clone()).to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            let found: Vec<(String, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT name, second, used FROM rate_windows WHERE name IN (SELECT name FROM {source}) \
+                 ORDER BY name{}",
+                for_update($dialect)
+            )))
+            .bind(Value::Array(rows).to_string())
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            Ok(found
+                .into_iter()
+                .map(|(name, second, used)| (name, Window { second, used: used as u32 }))
+                .collect())
+        }
+
+        /// How many marketing messages each contact got since `since`.
+        async fn sent_since(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            contacts: &[i64],
+            since: DateTime<Utc>,
+        ) -> StoreResult<HashMap<i64, u32>> {
+            let rows: Vec<Value> = contacts.iter().map(|c| json!({ "id": c })).collect();
+            let counts: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT contact_id, COUNT(*) FROM messages WHERE contact_id IN \
+                 (SELECT id FROM {}) AND state = 'sent' AND test = 0 AND sent_at >= $2 \
+                 GROUP BY contact_id",
+                json_rows($dialect, "$1", &[("id", "bigint")])
+            )))
+            .bind(Value::Array(rows).to_string())
+            .bind(decode::millis(since))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            Ok(counts.into_iter().map(|(c, n)| (c, n as u32)).collect())
+        }
+
+        fn window_key(account: &str, name: &str) -> String {
+            format!("{account}:{name}")
+        }
+
+        #[async_trait]
+        impl Outbox for $store {
+            async fn start_run(
+                &self,
+                campaign: &CampaignRecord,
+                change: &CampaignChange,
+                run: &RunRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_error)?;
+                let before = CampaignRecord {
+                    revision: campaign.revision - 1,
+                    ..campaign.clone()
+                };
+                save_status(&mut tx, &before, campaign.status, change).await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO campaign_runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                )))
+                .bind(run.campaign_id.to_string())
+                .bind(run.account_id.to_string())
+                .bind(serde_json::to_string(&run.plan).expect("a plan serialises"))
+                .bind(decode::millis(run.send_at))
+                .bind(run.cursor.map(|c| c.0))
+                .bind(i64::from(run.materialised))
+                .bind(decode::millis(run.started_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                tx.commit().await.map_err(map_error)
+            }
+
+            async fn run(&self, account: AccountId, campaign: CampaignId) -> StoreResult<RunRecord> {
+                let row: RunRow = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT {RUN_COLUMNS} FROM campaign_runs WHERE campaign_id = $1 AND account_id = $2"
+                )))
+                .bind(campaign.to_string())
+                .bind(account.to_string())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_error)?;
+                run_record(row)
+            }
+
+            async fn open_runs(&self) -> StoreResult<Vec<RunRecord>> {
+                let rows: Vec<RunRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT {RUN_COLUMNS} FROM campaign_runs WHERE materialised = 0 AND campaign_id IN \
+                     (SELECT id FROM campaigns WHERE status IN ('scheduled', 'running', 'paused')) \
+                     ORDER BY started_at"
+                )))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                rows.into_iter().map(run_record).collect()
+            }
+
+            async fn add_messages(
+                &self,
+                run: &RunRecord,
+                messages: &[NewMessage],
+                to: Option<ContactId>,
+                done: bool,
+            ) -> StoreResult<()> {
+                let now = Utc::now();
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let moved = sqlx::query(
+                    "UPDATE campaign_runs SET cursor = $1, materialised = $2 \
+                     WHERE campaign_id = $3 AND COALESCE(cursor, 0) = $4 AND materialised = 0",
+                )
+                .bind(to.map(|c| c.0))
+                .bind(i64::from(done))
+                .bind(run.campaign_id.to_string())
+                .bind(run.cursor.map_or(0, |c| c.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                if moved.rows_affected() == 0 {
+                    return Err(StoreError::Conflict {
+                        constraint: "campaign_runs_cursor".into(),
+                    });
+                }
+                insert_messages(&mut tx, run.account_id, run.campaign_id, messages, false, now).await?;
+                tx.commit().await.map_err(map_error)
+            }
+
+            async fn add_test_messages(
+                &self,
+                account: AccountId,
+                campaign: CampaignId,
+                messages: &[NewMessage],
+            ) -> StoreResult<Vec<i64>> {
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let ids =
+                    insert_messages(&mut tx, account, campaign, messages, true, Utc::now()).await?;
+                tx.commit().await.map_err(map_error)?;
+                Ok(ids)
+            }
+
+            async fn claim(
+                &self,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                limit: u32,
+            ) -> StoreResult<Vec<Claimed>> {
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let candidates: Vec<CandidateRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT id, campaign_id, contact_id, test, sender, sender_rate, units, timezone \
+                     FROM messages WHERE state = 'queued' AND due_at <= $1 AND (test = 1 OR \
+                     campaign_id IN (SELECT id FROM campaigns WHERE status = 'running')) \
+                     ORDER BY due_at, id LIMIT $2{}",
+                    skip_locked($dialect)
+                )))
+                .bind(decode::millis(now))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                if candidates.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // The runs' plans, and what the frequency caps need.
+                let campaigns: HashSet<String> =
+                    candidates.iter().map(|c| c.campaign_id.clone()).collect();
+                let mut plans: HashMap<String, RunPlan> = HashMap::new();
+                for campaign in &campaigns {
+                    let plan: Option<(String,)> =
+                        sqlx::query_as("SELECT plan FROM campaign_runs WHERE campaign_id = $1")
+                            .bind(campaign)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_error)?;
+                    if let Some((plan,)) = plan {
+                        plans.insert(campaign.clone(), decode::json("run plan", &plan)?);
+                    }
+                }
+                let mut sent_recently: HashMap<i64, u32> = HashMap::new();
+                let longest_cap = plans.values().filter_map(|p| p.frequency_cap).map(|c| c.days).max();
+                if let Some(days) = longest_cap {
+                    let contacts: Vec<i64> = candidates
+                        .iter()
+                        .filter(|c| c.test == 0)
+                        .filter_map(|c| c.contact_id)
+                        .collect();
+                    // Counted over the longest cap's days: shorter caps are checked against
+                    // that count too, which can only hold a contact back, never send extra.
+                    sent_recently =
+                        sent_since(&mut tx, &contacts, now - Duration::days(i64::from(days))).await?;
+                }
+                // Rate windows: every sender's and every throttled campaign's.
+                let mut names: HashSet<String> = HashSet::new();
+                for c in &candidates {
+                    names.insert(window_key("sender", &c.sender));
+                    names.insert(window_key("campaign", &c.campaign_id));
+                }
+                let mut budgets = Budgets::new(now);
+                budgets.windows = read_windows(&mut tx, &names).await?;
+                let mut send = Vec::new();
+                let mut deferred = Vec::new();
+                let mut capped = Vec::new();
+                for row in &candidates {
+                    let plan = (row.test == 0).then(|| plans.get(&row.campaign_id)).flatten();
+                    let sender_key = window_key("sender", &row.sender);
+                    let campaign_key = window_key("campaign", &row.campaign_id);
+                    let candidate = Candidate {
+                        sender: &sender_key,
+                        sender_rate: row.sender_rate as u32,
+                        units: row.units.max(1) as u32,
+                        campaign: plan.map(|p| (campaign_key.as_str(), p)),
+                        timezone: row.timezone.as_deref().and_then(|z| z.parse().ok()),
+                        sent_recently: row
+                            .contact_id
+                            .and_then(|c| sent_recently.get(&c).copied())
+                            .unwrap_or(0),
+                    };
+                    match decide(&candidate, now, &mut budgets) {
+                        Decision::Send => send.push(json!({ "id": row.id })),
+                        Decision::Defer(at) => {
+                            deferred.push(json!({ "id": row.id, "due_at": decode::millis(at) }))
+                        }
+                        Decision::Capped => capped.push(json!({ "id": row.id })),
+                        Decision::Wait => {}
+                    }
+                }
+                let ids = json_rows($dialect, "$2", &[("id", "bigint")]);
+                update_rows(
+                    &mut tx,
+                    format!(
+                        "UPDATE messages SET due_at = u.due_at, updated_at = $1 FROM {} \
+                         WHERE messages.id = u.id",
+                        json_rows($dialect, "$2", &[("id", "bigint"), ("due_at", "bigint")])
+                    ),
+                    now,
+                    deferred,
+                )
+                .await?;
+                update_rows(
+                    &mut tx,
+                    format!(
+                        "UPDATE messages SET state = 'skipped', reason = 'frequency_cap', \
+                         updated_at = $1 FROM {ids} WHERE messages.id = u.id"
+                    ),
+                    now,
+                    capped,
+                )
+                .await?;
+                let mut taken = Vec::new();
+                if !send.is_empty() {
+                    let rows: Vec<ClaimRow> = sqlx::query_as(AssertSqlSafe(format!(
+                        "UPDATE messages SET state = 'sending', attempts = attempts + 1, \
+                         lease_until = $3, claimed_at = $1, updated_at = $1 FROM {ids} \
+                         WHERE messages.id = u.id RETURNING {}",
+                        CLAIM_COLUMNS
+                            .split(", ")
+                            .map(|c| format!("messages.{c}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                    .bind(decode::millis(now))
+                    .bind(Value::Array(send).to_string())
+                    .bind(decode::millis(lease_until))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                    taken = rows.into_iter().map(claimed).collect::<StoreResult<Vec<_>>>()?;
+                    taken.sort_by_key(|c: &Claimed| c.id);
+                }
+                for (name, window) in &budgets.windows {
+                    sqlx::query("UPDATE rate_windows SET second = $1, used = $2 WHERE name = $3")
+                        .bind(window.second)
+                        .bind(i64::from(window.used))
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                }
+                tx.commit().await.map_err(map_error)?;
+                Ok(taken)
+            }
+
+            async fn record(&self, outcomes: &[Outcome], now: DateTime<Utc>) -> StoreResult<()> {
+                let mut sent = Vec::new();
+                let mut requeued = Vec::new();
+                let mut failed = Vec::new();
+                for outcome in outcomes {
+                    match outcome {
+                        Outcome::Sent { id, attempts, sid, status } => sent.push(json!({
+                            "id": id, "attempts": attempts, "sid": sid,
+                            "status": decode::json_text(status),
+                        })),
+                        Outcome::Requeue { id, attempts, due_at, error } => requeued.push(json!({
+                            "id": id, "attempts": attempts, "due_at": decode::millis(*due_at),
+                            "error": error,
+                        })),
+                        Outcome::Failed { id, attempts, reason, code, message } => failed.push(json!({
+                            "id": id, "attempts": attempts, "reason": reason, "code": code,
+                            "message": message,
+                        })),
+                    }
+                }
+                let sids: Vec<Value> = sent.iter().map(|s| json!({ "sid": s["sid"] })).collect();
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                // Only the attempt that claimed a message may settle it.
+                let fenced = "messages.id = u.id AND messages.state = 'sending' \
+                              AND messages.attempts = u.attempts";
+                update_rows(
+                    &mut tx,
+                    format!(
+                        "UPDATE messages SET state = 'sent', provider_sid = u.sid, \
+                         provider_status = u.status, sent_at = $1, lease_until = NULL, \
+                         updated_at = $1 FROM {} WHERE {fenced}",
+                        json_rows(
+                            $dialect,
+                            "$2",
+                            &[("id", "bigint"), ("attempts", "bigint"), ("sid", "text"), ("status", "text")]
+                        )
+                    ),
+                    now,
+                    sent,
+                )
+                .await?;
+                update_rows(
+                    &mut tx,
+                    format!(
+                        "UPDATE messages SET state = 'queued', due_at = u.due_at, \
+                         error_message = u.error, lease_until = NULL, updated_at = $1 FROM {} \
+                         WHERE {fenced}",
+                        json_rows(
+                            $dialect,
+                            "$2",
+                            &[("id", "bigint"), ("attempts", "bigint"), ("due_at", "bigint"), ("error", "text")]
+                        )
+                    ),
+                    now,
+                    requeued,
+                )
+                .await?;
+                update_rows(
+                    &mut tx,
+                    format!(
+                        "UPDATE messages SET state = 'failed', reason = u.reason, error_code = u.code, \
+                         error_message = u.message, lease_until = NULL, updated_at = $1 FROM {} \
+                         WHERE {fenced}",
+                        json_rows(
+                            $dialect,
+                            "$2",
+                            &[
+                                ("id", "bigint"),
+                                ("attempts", "bigint"),
+                                ("reason", "text"),
+                                ("code", "bigint"),
+                                ("message", "text")
+                            ]
+                        )
+                    ),
+                    now,
+                    failed,
+                )
+                .await?;
+                // Status callbacks that came before the send was recorded.
+                if !sids.is_empty() {
+                    let early: Vec<(String, String, Option<i64>, Option<String>)> =
+                        sqlx::query_as(AssertSqlSafe(format!(
+                            "SELECT sid, status, error_code, error_message FROM early_statuses \
+                             WHERE sid IN (SELECT sid FROM {})",
+                            json_rows($dialect, "$1", &[("sid", "text")])
+                        )))
+                        .bind(Value::Array(sids).to_string())
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                    for (sid, status, error_code, error_message) in early {
+                        let update = StatusUpdate {
+                            sid,
+                            status: decode::unit_enum("provider status", &status)?,
+                            error_code: error_code.map(|c| c as u32),
+                            error_message,
+                        };
+                        apply_known(&mut tx, &update, now).await?;
+                        sqlx::query("DELETE FROM early_statuses WHERE sid = $1")
+                            .bind(&update.sid)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_error)?;
+                    }
+                }
+                tx.commit().await.map_err(map_error)
+            }
+
+            async fn expired(
+                &self,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                limit: u32,
+            ) -> StoreResult<Vec<Claimed>> {
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let rows: Vec<ClaimRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "UPDATE messages SET lease_until = $2 WHERE id IN (SELECT id FROM messages \
+                     WHERE state = 'sending' AND lease_until < $1 ORDER BY lease_until LIMIT $3{}) \
+                     RETURNING {CLAIM_COLUMNS}",
+                    skip_locked($dialect)
+                )))
+                .bind(decode::millis(now))
+                .bind(decode::millis(lease_until))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                tx.commit().await.map_err(map_error)?;
+                rows.into_iter().map(claimed).collect()
+            }
+
+            async fn apply_status(
+                &self,
+                account: AccountId,
+                update: &StatusUpdate,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let known: Option<(String,)> = sqlx::query_as(
+                    "SELECT account_id FROM messages WHERE provider_sid = $1",
+                )
+                .bind(&update.sid)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                match known {
+                    Some((owner,)) if owner == account.to_string() => {
+                        apply_known(&mut tx, update, now).await?;
+                    }
+                    // Another account's message: nothing of it changes.
+                    Some(_) => return Err(StoreError::NotFound),
+                    // The send is not recorded yet: kept until it is.
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO early_statuses (sid, account_id, status, error_code, \
+                             error_message, received_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (sid, status) DO NOTHING",
+                        )
+                        .bind(&update.sid)
+                        .bind(account.to_string())
+                        .bind(decode::json_text(&update.status))
+                        .bind(update.error_code.map(i64::from))
+                        .bind(&update.error_message)
+                        .bind(decode::millis(now))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                    }
+                }
+                tx.commit().await.map_err(map_error)
+            }
+
+            async fn set_run_status(
+                &self,
+                account: AccountId,
+                campaign: CampaignId,
+                from: &[CampaignStatus],
+                to: CampaignStatus,
+                change: &CampaignChange,
+            ) -> StoreResult<CampaignRecord> {
+                let current = self.campaign(account, campaign).await?;
+                if !from.contains(&current.status) {
+                    return Err(StoreError::Conflict {
+                        constraint: "campaigns_status".into(),
+                    });
+                }
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                save_status(&mut tx, &current, to, change).await?;
+                if to == CampaignStatus::Cancelled {
+                    sqlx::query(
+                        "UPDATE messages SET state = 'cancelled', updated_at = $1 \
+                         WHERE campaign_id = $2 AND state = 'queued' AND test = 0",
+                    )
+                    .bind(decode::millis(change.at))
+                    .bind(campaign.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                }
+                tx.commit().await.map_err(map_error)?;
+                self.campaign(account, campaign).await
+            }
+
+            async fn advance_runs(&self, now: DateTime<Utc>) -> StoreResult<Vec<CampaignId>> {
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut changed: Vec<(String,)> = sqlx::query_as(
+                    "UPDATE campaigns SET status = 'running', revision = revision + 1, updated_at = $1 \
+                     WHERE status = 'scheduled' AND id IN \
+                     (SELECT campaign_id FROM campaign_runs WHERE send_at <= $1) RETURNING id",
+                )
+                .bind(decode::millis(now))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                let completed: Vec<(String,)> = sqlx::query_as(
+                    "UPDATE campaigns SET status = 'completed', revision = revision + 1, \
+                     updated_at = $1 WHERE status = 'running' AND id IN \
+                     (SELECT campaign_id FROM campaign_runs WHERE materialised = 1) AND NOT EXISTS \
+                     (SELECT 1 FROM messages m WHERE m.campaign_id = campaigns.id \
+                      AND m.state IN ('queued', 'sending') AND m.test = 0) RETURNING id",
+                )
+                .bind(decode::millis(now))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                tx.commit().await.map_err(map_error)?;
+                changed.extend(completed);
+                changed
+                    .into_iter()
+                    .map(|(id,)| decode::uuid("campaign id", &id))
+                    .collect()
+            }
+
+            async fn progress(
+                &self,
+                account: AccountId,
+                campaign: CampaignId,
+            ) -> StoreResult<ProgressCounts> {
+                let rows: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+                    "SELECT state, provider_status, reason, COUNT(*) FROM messages \
+                     WHERE campaign_id = $1 AND account_id = $2 AND test = 0 \
+                     GROUP BY state, provider_status, reason",
+                )
+                .bind(campaign.to_string())
+                .bind(account.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                let mut counts = ProgressCounts::default();
+                for (state, status, reason, count) in rows {
+                    let state: MessageState = decode::unit_enum("message state", &state)?;
+                    let status: Option<ProviderStatus> = status
+                        .map(|s| decode::unit_enum("provider status", &s))
+                        .transpose()?;
+                    counts.rows.push((state, status, reason, count as u64));
+                }
+                Ok(counts)
+            }
+
+            async fn messages(
+                &self,
+                account: AccountId,
+                campaign: CampaignId,
+                test: bool,
+                after: i64,
+                limit: u32,
+            ) -> StoreResult<Vec<MessageRecord>> {
+                let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE campaign_id = $1 AND account_id = $2 \
+                     AND test = $3 AND id > $4 ORDER BY id LIMIT $5"
+                )))
+                .bind(campaign.to_string())
+                .bind(account.to_string())
+                .bind(i64::from(test))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                rows.into_iter().map(MessageRow::into_record).collect()
+            }
+
+            async fn follow_link(
+                &self,
+                code: &str,
+                at: DateTime<Utc>,
+                user_agent: Option<&str>,
+            ) -> StoreResult<String> {
+                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let (url, campaign): (String, String) =
+                    sqlx::query_as("SELECT url, campaign_id FROM links WHERE code = $1")
+                        .bind(code)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                sqlx::query(
+                    "INSERT INTO clicks (code, campaign_id, clicked_at, user_agent) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(code)
+                .bind(campaign)
+                .bind(decode::millis(at))
+                .bind(user_agent)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                tx.commit().await.map_err(map_error)?;
+                Ok(url)
+            }
+
+            async fn clicks(&self, account: AccountId, campaign: CampaignId) -> StoreResult<u64> {
+                let (count,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM clicks WHERE campaign_id = $1 AND campaign_id IN \
+                     (SELECT id FROM campaigns WHERE account_id = $2)",
+                )
+                .bind(campaign.to_string())
+                .bind(account.to_string())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_error)?;
+                Ok(count as u64)
+            }
+        }
+
+        /// Moves a recorded message's provider status forward (never back), with the error
+        /// of a failed or undelivered one.
+        async fn apply_known(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            update: &StatusUpdate,
+            now: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            let current: Option<(i64, Option<String>)> = sqlx::query_as(
+                "SELECT id, provider_status FROM messages WHERE provider_sid = $1",
+            )
+            .bind(&update.sid)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            let Some((id, status)) = current else {
+                return Ok(());
+            };
+            let before: ProviderStatus = match &status {
+                Some(s) => decode::unit_enum("provider status", s)?,
+                None => ProviderStatus::Other,
+            };
+            let after = before.advance(update.status);
+            if after == before {
+                return Ok(());
+            }
+            let failed = matches!(after, ProviderStatus::Failed | ProviderStatus::Undelivered);
+            sqlx::query(
+                "UPDATE messages SET provider_status = $1, \
+                 error_code = CASE WHEN $2 = 1 THEN $3 ELSE error_code END, \
+                 error_message = CASE WHEN $2 = 1 THEN $4 ELSE error_message END, \
+                 updated_at = $5 WHERE id = $6",
+            )
+            .bind(decode::json_text(&after))
+            .bind(i64::from(failed))
+            .bind(update.error_code.map(i64::from))
+            .bind(&update.error_message)
+            .bind(decode::millis(now))
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            Ok(())
+        }
+    };
+}

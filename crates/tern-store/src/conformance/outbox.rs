@@ -1,0 +1,484 @@
+//! Stories of the outbox: a run written batch by batch, claims that respect rate windows, quiet
+//! hours and the cap, outcomes settled only by the attempt that claimed, forward-only statuses,
+//! and what pause, cancel and erasure do.
+
+use chrono::Duration;
+use serde_json::json;
+use tern_domain::{
+    account::{FrequencyCap, QuietHours},
+    campaign::{CampaignStatus, CampaignType, Channel},
+    delivery::{outcome::ProviderStatus, pacing::RunPlan},
+    ids::{AccountId, ContactId},
+};
+
+use super::{
+    account, at,
+    audience::{insert, state},
+    id,
+};
+use crate::{
+    CampaignChange, CampaignRecord, MessageState, NewMessage, Outcome, RunRecord, StatusUpdate,
+    Store, StoreError,
+};
+
+fn plan() -> RunPlan {
+    RunPlan {
+        throttle: None,
+        // Always open: the stories below choose their hours.
+        quiet_hours: QuietHours {
+            allowed_from: "00:00".parse().unwrap(),
+            allowed_until: "23:59".parse().unwrap(),
+        },
+        frequency_cap: None,
+    }
+}
+
+fn message(contact: ContactId, to: &str, rate: u32) -> NewMessage {
+    NewMessage {
+        contact_id: Some(contact),
+        to: to.into(),
+        sender: "+15005550006".into(),
+        sender_rate: rate,
+        body: format!("Hi {to} https://t.example/l/{}", contact.0),
+        media: vec!["https://t.example/m/a".into()],
+        units: 1,
+        timezone: Some("America/New_York".into()),
+        due_at: at(100),
+        skipped: None,
+        links: vec![(
+            format!("code{}", contact.0),
+            "https://shop.example/sale".into(),
+        )],
+    }
+}
+
+async fn launched(store: &dyn Store, account: AccountId, n: u8, plan: RunPlan) -> RunRecord {
+    let campaign = CampaignRecord {
+        id: id(n),
+        account_id: account,
+        name: format!("c{n}"),
+        kind: CampaignType::Single,
+        channel: Channel::Sms,
+        status: CampaignStatus::Draft,
+        steps: json!({}).as_object().cloned().unwrap(),
+        archived_at: None,
+        created_by: "key".into(),
+        updated_by: "key".into(),
+        revision: 1,
+        created_at: at(1),
+        updated_at: at(1),
+    };
+    let change = |what: &str| CampaignChange {
+        what: what.into(),
+        by: "key".into(),
+        at: at(2),
+    };
+    store
+        .create_campaign(&campaign, &change("created"))
+        .await
+        .unwrap();
+    let run = RunRecord {
+        campaign_id: campaign.id,
+        account_id: account,
+        plan,
+        send_at: at(100),
+        cursor: None,
+        materialised: false,
+        started_at: at(2),
+    };
+    let running = CampaignRecord {
+        status: CampaignStatus::Running,
+        revision: 2,
+        ..campaign
+    };
+    store
+        .start_run(&running, &change("launched"), &run)
+        .await
+        .unwrap();
+    run
+}
+
+async fn contacts(store: &dyn Store, account: AccountId, n: usize) -> Vec<ContactId> {
+    let writes: Vec<_> = (0..n)
+        .map(|i| {
+            insert(state(
+                &format!("r{i}"),
+                Some(&format!("+1415555{:04}", 100 + i)),
+                json!({}),
+                "subscribed",
+            ))
+        })
+        .collect();
+    store.write_contacts(account, &writes, at(5)).await.unwrap()
+}
+
+pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn Store) {
+    let acme = account(store, 1, "acme").await;
+    let ids = contacts(store, acme, 4).await;
+    let run = launched(store, acme, 10, plan()).await;
+    assert_eq!(store.open_runs().await.unwrap(), vec![run.clone()]);
+
+    // First batch: two queued, one skipped.
+    let mut skipped = message(ids[2], "+14155550102", 2);
+    skipped.skipped = Some("no_consent".into());
+    skipped.links.clear();
+    let first = [
+        message(ids[0], "+14155550100", 2),
+        message(ids[1], "+14155550101", 2),
+        skipped,
+    ];
+    store
+        .add_messages(&run, &first, Some(ids[2]), false)
+        .await
+        .unwrap();
+    // A node that read the run before that batch cannot write its batch again.
+    let stale = store.add_messages(&run, &first, Some(ids[2]), false).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let run = store.run(acme, run.campaign_id).await.unwrap();
+    assert_eq!(run.cursor, Some(ids[2]));
+    // The last batch repeats a recipient (as after a crash): it keeps its one message.
+    store
+        .add_messages(
+            &run,
+            &[
+                message(ids[1], "+14155550101", 2),
+                message(ids[3], "+14155550103", 2),
+            ],
+            Some(ids[3]),
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(store.open_runs().await.unwrap().is_empty());
+    let all = store
+        .messages(acme, run.campaign_id, false, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+
+    // Nothing is due before the send time; then the sender's 2 per second hold.
+    let lease = |t: i64| at(t) + Duration::seconds(30);
+    assert!(store.claim(at(99), lease(99), 10).await.unwrap().is_empty());
+    let claimed = store.claim(at(100), lease(100), 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(claimed[0].to, "+14155550100");
+    assert_eq!(claimed[0].media, vec!["https://t.example/m/a".to_string()]);
+    assert!(
+        store
+            .claim(at(100), lease(100), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let next_second = store.claim(at(101), lease(101), 10).await.unwrap();
+    assert_eq!(next_second.len(), 1);
+
+    // Outcomes: sent, retried, and one that a later attempt no longer owns.
+    store
+        .record(
+            &[
+                Outcome::Sent {
+                    id: claimed[0].id,
+                    attempts: 1,
+                    sid: "SM0".into(),
+                    status: ProviderStatus::Queued,
+                },
+                Outcome::Requeue {
+                    id: claimed[1].id,
+                    attempts: 1,
+                    due_at: at(105),
+                    error: Some("connection refused".into()),
+                },
+                Outcome::Sent {
+                    id: next_second[0].id,
+                    attempts: 7,
+                    sid: "SM-stale".into(),
+                    status: ProviderStatus::Queued,
+                },
+            ],
+            at(101),
+        )
+        .await
+        .unwrap();
+    let retry = store.claim(at(105), lease(105), 10).await.unwrap();
+    assert_eq!(retry.len(), 1);
+    assert_eq!((retry[0].id, retry[0].attempts), (claimed[1].id, 2));
+
+    // The stale outcome changed nothing: when the lease ends, the message is taken over for
+    // reconciliation, once.
+    assert!(
+        store
+            .expired(at(120), lease(120), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let lost = store.expired(at(132), lease(132), 10).await.unwrap();
+    assert_eq!(
+        lost.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![next_second[0].id]
+    );
+    assert!(
+        store
+            .expired(at(133), lease(133), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .record(
+            &[
+                Outcome::Failed {
+                    id: retry[0].id,
+                    attempts: 2,
+                    reason: "invalid_number".into(),
+                    code: Some(21211),
+                    message: "the phone number is not valid".into(),
+                },
+                Outcome::Sent {
+                    id: lost[0].id,
+                    attempts: 1,
+                    sid: "SM3".into(),
+                    status: ProviderStatus::Sent,
+                },
+            ],
+            at(141),
+        )
+        .await
+        .unwrap();
+
+    // Statuses only move forward; one that comes before its send is kept for it.
+    let status = |sid: &str, s| StatusUpdate {
+        sid: sid.into(),
+        status: s,
+        error_code: None,
+        error_message: None,
+    };
+    store
+        .apply_status(acme, &status("SM0", ProviderStatus::Delivered), at(150))
+        .await
+        .unwrap();
+    store
+        .apply_status(acme, &status("SM0", ProviderStatus::Sent), at(151))
+        .await
+        .unwrap();
+    let globex = account(store, 2, "globex").await;
+    assert!(matches!(
+        store
+            .apply_status(globex, &status("SM0", ProviderStatus::Failed), at(151))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let all = store
+        .messages(acme, run.campaign_id, false, 0, 100)
+        .await
+        .unwrap();
+    let by_to = |to: &str| all.iter().find(|m| m.to == to).unwrap().clone();
+    let first = by_to("+14155550100");
+    assert_eq!(first.state, MessageState::Sent);
+    assert_eq!(first.provider_status, Some(ProviderStatus::Delivered));
+    let failed = by_to("+14155550101");
+    assert_eq!(failed.state, MessageState::Failed);
+    assert_eq!(failed.reason.as_deref(), Some("invalid_number"));
+    assert_eq!(failed.error_code, Some(21211));
+    assert_eq!(by_to("+14155550102").reason.as_deref(), Some("no_consent"));
+
+    // Progress by state, status and reason; nothing left, so the campaign completes.
+    let progress = store.progress(acme, run.campaign_id).await.unwrap();
+    let count = |state, reason: Option<&str>| {
+        progress
+            .rows
+            .iter()
+            .filter(|(s, _, r, _)| *s == state && r.as_deref() == reason)
+            .map(|(_, _, _, n)| n)
+            .sum::<u64>()
+    };
+    assert_eq!(count(MessageState::Sent, None), 2);
+    assert_eq!(count(MessageState::Skipped, Some("no_consent")), 1);
+    assert!(
+        store
+            .progress(globex, run.campaign_id)
+            .await
+            .unwrap()
+            .rows
+            .is_empty()
+    );
+    assert_eq!(
+        store.advance_runs(at(150)).await.unwrap(),
+        vec![run.campaign_id]
+    );
+    let campaign = store.campaign(acme, run.campaign_id).await.unwrap();
+    assert_eq!(campaign.status, CampaignStatus::Completed);
+
+    // Tracked links redirect and count, per account.
+    let url = store
+        .follow_link(&format!("code{}", ids[0].0), at(160), Some("Mozilla/5.0"))
+        .await
+        .unwrap();
+    assert_eq!(url, "https://shop.example/sale");
+    assert_eq!(store.clicks(acme, run.campaign_id).await.unwrap(), 1);
+    assert_eq!(store.clicks(globex, run.campaign_id).await.unwrap(), 0);
+    assert!(matches!(
+        store.follow_link("nope", at(160), None).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Erasing a contact erases their messages and links.
+    store.delete_contact(acme, ids[0]).await.unwrap();
+    let left = store
+        .messages(acme, run.campaign_id, false, 0, 100)
+        .await
+        .unwrap();
+    assert!(left.iter().all(|m| m.contact_id != Some(ids[0])));
+    assert!(matches!(
+        store
+            .follow_link(&format!("code{}", ids[0].0), at(170), None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn paused_and_quiet_campaigns_wait_and_cancelled_ones_stop(store: &dyn Store) {
+    let acme = account(store, 1, "acme").await;
+    let ids = contacts(store, acme, 3).await;
+    // 09:00 to 17:00 in the recipients' zone (New York), at most one message a week.
+    let quiet = RunPlan {
+        throttle: Some(100),
+        quiet_hours: QuietHours {
+            allowed_from: "09:00".parse().unwrap(),
+            allowed_until: "17:00".parse().unwrap(),
+        },
+        frequency_cap: Some(FrequencyCap {
+            messages: 1,
+            days: 7,
+        }),
+    };
+    let run = launched(store, acme, 10, quiet).await;
+    let messages: Vec<_> = ids
+        .iter()
+        .map(|c| message(*c, &format!("+1415555{}", c.0), 50))
+        .collect();
+    store
+        .add_messages(&run, &messages, ids.last().copied(), true)
+        .await
+        .unwrap();
+    let change = |what: &str| CampaignChange {
+        what: what.into(),
+        by: "key".into(),
+        at: at(3),
+    };
+
+    // Paused: nothing is claimed; resumed: the claim goes on.
+    store
+        .set_run_status(
+            acme,
+            run.campaign_id,
+            &[CampaignStatus::Running],
+            CampaignStatus::Paused,
+            &change("paused"),
+        )
+        .await
+        .unwrap();
+    let noon_ny = "2026-06-01T16:00:00Z".parse().unwrap();
+    let lease = noon_ny + Duration::seconds(30);
+    assert!(store.claim(noon_ny, lease, 10).await.unwrap().is_empty());
+    let again = store
+        .set_run_status(
+            acme,
+            run.campaign_id,
+            &[CampaignStatus::Running],
+            CampaignStatus::Paused,
+            &change("paused"),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict { .. })));
+    store
+        .set_run_status(
+            acme,
+            run.campaign_id,
+            &[CampaignStatus::Paused],
+            CampaignStatus::Running,
+            &change("resumed"),
+        )
+        .await
+        .unwrap();
+
+    // At 02:00 in New York the messages are deferred to 09:00 there.
+    let night_ny: chrono::DateTime<chrono::Utc> = "2026-06-01T06:00:00Z".parse().unwrap();
+    assert!(
+        store
+            .claim(night_ny, night_ny + Duration::seconds(30), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let deferred = store
+        .messages(acme, run.campaign_id, false, 0, 10)
+        .await
+        .unwrap();
+    let nine_ny: chrono::DateTime<chrono::Utc> = "2026-06-01T13:00:00Z".parse().unwrap();
+    assert!(deferred.iter().all(|m| m.due_at == nine_ny), "{deferred:?}");
+
+    // One contact already had a message this week (another campaign): capped.
+    let other = launched(store, acme, 11, plan()).await;
+    let mut earlier = message(ids[0], "+14155550999", 50);
+    earlier.links.clear();
+    store
+        .add_messages(&other, &[earlier], Some(ids[0]), true)
+        .await
+        .unwrap();
+    let first = store.claim(nine_ny, lease, 1).await.unwrap();
+    store
+        .record(
+            &[Outcome::Sent {
+                id: first[0].id,
+                attempts: 1,
+                sid: "SMother".into(),
+                status: ProviderStatus::Queued,
+            }],
+            nine_ny,
+        )
+        .await
+        .unwrap();
+    let claimed = store.claim(nine_ny, lease, 2).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].contact_id, Some(ids[1]));
+    let capped = store
+        .messages(acme, run.campaign_id, false, 0, 10)
+        .await
+        .unwrap();
+    let first_contact = capped
+        .iter()
+        .find(|m| m.contact_id == Some(ids[0]))
+        .unwrap();
+    assert_eq!(first_contact.state, MessageState::Skipped);
+    assert_eq!(first_contact.reason.as_deref(), Some("frequency_cap"));
+
+    // Cancelled: the queued message is cancelled, the one in flight is left to settle.
+    store
+        .set_run_status(
+            acme,
+            run.campaign_id,
+            &[CampaignStatus::Running, CampaignStatus::Paused],
+            CampaignStatus::Cancelled,
+            &change("cancelled"),
+        )
+        .await
+        .unwrap();
+    let after = store
+        .messages(acme, run.campaign_id, false, 0, 10)
+        .await
+        .unwrap();
+    let state_of = |c: ContactId| {
+        after
+            .iter()
+            .find(|m| m.contact_id == Some(c))
+            .unwrap()
+            .state
+    };
+    assert_eq!(state_of(ids[1]), MessageState::Sending);
+    assert_eq!(state_of(ids[2]), MessageState::Cancelled);
+}

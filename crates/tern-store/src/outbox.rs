@@ -1,0 +1,252 @@
+//! The outbox: every message a campaign sends or skips, written before it leaves and again when
+//! the provider answers, so that no message is sent twice or lost whatever stops the process.
+//!
+//! A message moves `queued` → `sending` (claimed with a lease, committed before the provider is
+//! called) → `sent` | `failed`, or back to `queued` (retry, deferral); `skipped` and `cancelled`
+//! are final too. A `sending` message whose lease ran out had its outcome lost: it is reconciled
+//! with the provider's own list before anything is retried.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tern_domain::{
+    campaign::CampaignStatus,
+    delivery::{outcome::ProviderStatus, pacing::RunPlan},
+    ids::{AccountId, CampaignId, ContactId},
+};
+
+use crate::{CampaignChange, CampaignRecord, StoreResult};
+
+/// A message's place in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    Queued,
+    /// Claimed by a dispatcher: the provider may have it.
+    Sending,
+    /// Accepted by the provider; its status tells what happened next.
+    Sent,
+    Failed,
+    Skipped,
+    Cancelled,
+}
+
+/// A launched campaign's audience, written into the outbox batch by batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub campaign_id: CampaignId,
+    pub account_id: AccountId,
+    pub plan: RunPlan,
+    /// Messages are due from then on.
+    pub send_at: DateTime<Utc>,
+    /// The last contact written (audience order is contact id).
+    pub cursor: Option<ContactId>,
+    pub materialised: bool,
+    pub started_at: DateTime<Utc>,
+}
+
+/// One message to write into the outbox: queued, or skipped with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// `None` for a test message.
+    pub contact_id: Option<ContactId>,
+    /// E.164, or what the contact holds when it is not a valid number (skipped).
+    pub to: String,
+    /// The sender's address (number, short code or `MG…`), empty when skipped.
+    pub sender: String,
+    /// The sender's limit in segments per second.
+    pub sender_rate: u32,
+    pub body: String,
+    /// Public addresses of the pictures (MMS).
+    pub media: Vec<String>,
+    /// SMS segments, or 1 for an MMS: what the rate limits count.
+    pub units: u32,
+    /// The recipient's IANA zone, for quiet hours.
+    pub timezone: Option<String>,
+    pub due_at: DateTime<Utc>,
+    /// `Some(reason)` writes the message as skipped.
+    pub skipped: Option<String>,
+    /// Tracked links in the body: short code → original address.
+    pub links: Vec<(String, String)>,
+}
+
+/// A message claimed for sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub campaign_id: CampaignId,
+    pub contact_id: Option<ContactId>,
+    pub to: String,
+    pub sender: String,
+    pub body: String,
+    pub media: Vec<String>,
+    pub attempts: u32,
+    /// When this attempt was claimed: reconciliation looks for messages created since.
+    pub claimed_at: DateTime<Utc>,
+}
+
+/// What became of a claimed message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The provider has it (from its answer, or found by reconciliation).
+    Sent {
+        id: i64,
+        /// The claim's attempt: only the attempt that claimed a message settles it.
+        attempts: u32,
+        sid: String,
+        status: ProviderStatus,
+    },
+    /// Not sent: queued again for `due_at` (a retry, or reconciled as absent).
+    Requeue {
+        id: i64,
+        attempts: u32,
+        due_at: DateTime<Utc>,
+        error: Option<String>,
+    },
+    /// Final: refused by the provider or given up.
+    Failed {
+        id: i64,
+        attempts: u32,
+        /// `invalid_number`, `unsubscribed`, `not_sms_capable`, `failed`, `account_stopped`, …
+        reason: String,
+        code: Option<u32>,
+        message: String,
+    },
+}
+
+/// A message as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageRecord {
+    pub id: i64,
+    pub campaign_id: CampaignId,
+    pub contact_id: Option<ContactId>,
+    pub test: bool,
+    pub to: String,
+    pub sender: String,
+    pub body: String,
+    pub media: Vec<String>,
+    pub state: MessageState,
+    pub reason: Option<String>,
+    pub error_code: Option<u32>,
+    pub error_message: Option<String>,
+    pub provider_sid: Option<String>,
+    pub provider_status: Option<ProviderStatus>,
+    pub attempts: u32,
+    pub due_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A status callback's news for a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub sid: String,
+    pub status: ProviderStatus,
+    pub error_code: Option<u32>,
+    pub error_message: Option<String>,
+}
+
+/// How many of a campaign's messages are where: by state, by provider status (sent ones), and
+/// by reason (skipped and failed ones).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProgressCounts {
+    /// `(state, provider status, reason) → count`.
+    pub rows: Vec<(MessageState, Option<ProviderStatus>, Option<String>, u64)>,
+}
+
+/// The outbox and the runs that fill it.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Saves the campaign (now scheduled or running, at `campaign.revision`, made from the one
+    /// before) and its run, in one transaction.
+    async fn start_run(
+        &self,
+        campaign: &CampaignRecord,
+        change: &CampaignChange,
+        run: &RunRecord,
+    ) -> StoreResult<()>;
+    async fn run(&self, account: AccountId, campaign: CampaignId) -> StoreResult<RunRecord>;
+    /// Runs whose audience is not all written yet, of campaigns not cancelled.
+    async fn open_runs(&self) -> StoreResult<Vec<RunRecord>>;
+    /// Writes a batch of the run's messages and moves its cursor from `from` to `to` (and marks
+    /// it materialised when `done`), in one transaction. A recipient already written is left
+    /// as it is. `Conflict` when the cursor is no longer at `from` (another node wrote it).
+    async fn add_messages(
+        &self,
+        run: &RunRecord,
+        messages: &[NewMessage],
+        to: Option<ContactId>,
+        done: bool,
+    ) -> StoreResult<()>;
+    /// Queues test messages of a campaign (no run needed); returns their ids.
+    async fn add_test_messages(
+        &self,
+        account: AccountId,
+        campaign: CampaignId,
+        messages: &[NewMessage],
+    ) -> StoreResult<Vec<i64>>;
+    /// Claims up to `limit` due messages of running campaigns (and test messages) that quiet
+    /// hours, the frequency cap and the rate windows let go now, leased until `lease_until`;
+    /// defers or skips the others as the rules say. One transaction.
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>>;
+    /// Records outcomes, in one transaction. Only messages still `sending` change.
+    async fn record(&self, outcomes: &[Outcome], now: DateTime<Utc>) -> StoreResult<()>;
+    /// Takes over `sending` messages whose lease ended before `now`, oldest first, leased anew
+    /// until `lease_until`: their outcome is unknown and must be reconciled.
+    async fn expired(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>>;
+    /// Applies a status callback: the provider status only moves forward. A status for a send
+    /// not recorded yet is kept until it is; another account's message is `NotFound`.
+    async fn apply_status(
+        &self,
+        account: AccountId,
+        update: &StatusUpdate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Pauses, resumes or cancels: moves the campaign from one of `from` to `to` (cancelling
+    /// also cancels its queued messages). `Conflict` when it is in none of `from`.
+    async fn set_run_status(
+        &self,
+        account: AccountId,
+        campaign: CampaignId,
+        from: &[CampaignStatus],
+        to: CampaignStatus,
+        change: &CampaignChange,
+    ) -> StoreResult<CampaignRecord>;
+    /// Scheduled campaigns whose time came become running; running ones with their audience
+    /// written and nothing left to send become completed. Returns the campaigns changed.
+    async fn advance_runs(&self, now: DateTime<Utc>) -> StoreResult<Vec<CampaignId>>;
+    async fn progress(
+        &self,
+        account: AccountId,
+        campaign: CampaignId,
+    ) -> StoreResult<ProgressCounts>;
+    /// A campaign's messages after id `after`, in id order; test messages only when `test`.
+    async fn messages(
+        &self,
+        account: AccountId,
+        campaign: CampaignId,
+        test: bool,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRecord>>;
+    /// The original address of a tracked link, recording the click.
+    async fn follow_link(
+        &self,
+        code: &str,
+        at: DateTime<Utc>,
+        user_agent: Option<&str>,
+    ) -> StoreResult<String>;
+    /// Clicks on a campaign's links.
+    async fn clicks(&self, account: AccountId, campaign: CampaignId) -> StoreResult<u64>;
+}
