@@ -23,6 +23,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     log_format: Option<String>,
     media_store: Option<String>,
+    send_lease_secs: Option<u64>,
 }
 
 /// Values given by flags or `TERN_*` variables (clap reads both), which win over the file.
@@ -52,6 +53,10 @@ pub struct ConfigArgs {
     /// Where media bytes live: s3://bucket/prefix [default: the data folder]
     #[arg(long, global = true, env = "TERN_MEDIA_STORE")]
     pub media_store: Option<String>,
+    /// Seconds a claimed message is held before its outcome counts as lost and is looked up at
+    /// the provider (4 to 3600) [default: 60]
+    #[arg(long, global = true, env = "TERN_SEND_LEASE_SECS")]
+    pub send_lease_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -74,6 +79,7 @@ pub struct Config {
     pub secret_key: Option<SecretKey>,
     pub admin_token: Option<String>,
     pub media_store: Option<String>,
+    pub send_lease: std::time::Duration,
 }
 
 impl Config {
@@ -120,6 +126,12 @@ impl Config {
             .or(file.twilio_api_base)
             .unwrap_or_else(|| "https://api.twilio.com".into());
         check_url("TERN_TWILIO_API_BASE (twilio_api_base)", &twilio_api_base)?;
+        let send_lease_secs = args.send_lease_secs.or(file.send_lease_secs).unwrap_or(60);
+        if !(4..=3600).contains(&send_lease_secs) {
+            bail!(
+                "TERN_SEND_LEASE_SECS (send_lease_secs): {send_lease_secs} is not from 4 to 3600"
+            );
+        }
         let log_format = match args.log_format.clone().or(file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -147,6 +159,7 @@ impl Config {
             secret_key,
             admin_token,
             media_store,
+            send_lease: std::time::Duration::from_secs(send_lease_secs),
         })
     }
 

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tern_domain::delivery::outcome::{Next, ProviderStatus, after_send};
 
@@ -113,6 +114,26 @@ struct TwilioError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListError(pub String);
 
+/// Create Message's form body.
+fn create_form(message: &Outgoing<'_>) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("To", message.to);
+    match &message.from {
+        From::Address(address) => form.append_pair("From", address),
+        From::MessagingService(sid) => form.append_pair("MessagingServiceSid", sid),
+    };
+    if !message.body.is_empty() {
+        form.append_pair("Body", message.body);
+    }
+    for url in message.media_urls {
+        form.append_pair("MediaUrl", url);
+    }
+    if let Some(callback) = message.status_callback {
+        form.append_pair("StatusCallback", callback);
+    }
+    form.finish()
+}
+
 /// A client for one Twilio account.
 #[derive(Clone)]
 pub struct Twilio {
@@ -123,11 +144,17 @@ pub struct Twilio {
 
 impl Twilio {
     pub fn new(base: &str, credentials: Credentials) -> Self {
+        Self::with_timeout(base, credentials, Duration::from_secs(15))
+    }
+
+    /// A client whose requests give up after `timeout` (which the outbox's lease must exceed).
+    pub fn with_timeout(base: &str, credentials: Credentials, timeout: Duration) -> Self {
         // reqwest is built without a TLS provider (no C build): ring's, installed once.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .timeout(timeout)
+            .pool_max_idle_per_host(256)
             .build()
             .expect("a client with timeouts only");
         Self {
@@ -147,27 +174,13 @@ impl Twilio {
     /// Creates a message. Twilio's Create is not idempotent: a [`Answer::NoAnswer`] with
     /// `reached` must be reconciled through [`Twilio::list_to`] before any retry.
     pub async fn create(&self, message: &Outgoing<'_>) -> Answer {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("To", message.to);
-        match &message.from {
-            From::Address(address) => form.append_pair("From", address),
-            From::MessagingService(sid) => form.append_pair("MessagingServiceSid", sid),
-        };
-        if !message.body.is_empty() {
-            form.append_pair("Body", message.body);
-        }
-        for url in message.media_urls {
-            form.append_pair("MediaUrl", url);
-        }
-        if let Some(callback) = message.status_callback {
-            form.append_pair("StatusCallback", callback);
-        }
+        let form = create_form(message);
         let response = self
             .http
             .post(self.messages_url())
             .basic_auth(&self.credentials.user, Some(&self.credentials.secret))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.finish())
+            .body(form)
             .send()
             .await;
         let response = match response {
@@ -214,16 +227,16 @@ impl Twilio {
         }
     }
 
-    /// The messages sent to `to` since `since` (`YYYY-MM-DD`), newest first, every page: what
-    /// reconciliation compares with the outbox.
-    pub async fn list_to(&self, to: &str, since: &str) -> Result<Vec<Listed>, ListError> {
+    /// The messages to `to` created since `since`, newest first: what reconciliation compares
+    /// with the outbox. Not filtered by `DateSent`, which a message still queued lacks; pages
+    /// are read until they reach older messages.
+    pub async fn list_to(&self, to: &str, since: DateTime<Utc>) -> Result<Vec<Listed>, ListError> {
         let mut found = Vec::new();
         let mut url = format!(
             "{}?{}",
             self.messages_url(),
             form_urlencoded::Serializer::new(String::new())
                 .append_pair("To", to)
-                .append_pair("DateSent>", since)
                 .append_pair("PageSize", "100")
                 .finish()
         );
@@ -246,7 +259,16 @@ impl Twilio {
             }
             let page: Page = serde_json::from_str(&text)
                 .map_err(|e| ListError(format!("the list could not be read: {e}")))?;
+            let older = page.messages.iter().any(|m| {
+                m.date_created
+                    .as_deref()
+                    .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+                    .is_some_and(|d| d < since)
+            });
             found.extend(page.messages);
+            if older {
+                return Ok(found);
+            }
             match page.next_page_uri {
                 Some(next) if !next.is_empty() => url = format!("{}{next}", self.base),
                 _ => return Ok(found),

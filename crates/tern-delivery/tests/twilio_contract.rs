@@ -113,7 +113,10 @@ async fn every_request_tern_sends_is_one_twilios_description_accepts() {
         .await;
     assert!(matches!(mms, Answer::Accepted { .. }), "{mms:?}");
 
-    let listed = twilio.list_to("+15558675310", "2026-11-01").await.unwrap();
+    let listed = twilio
+        .list_to("+15558675310", "2026-11-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
     assert!(!listed.is_empty());
     assert!(listed.iter().all(|m| m.sid.len() == 34));
 }

@@ -219,6 +219,43 @@ impl From<ClockTime> for String {
     }
 }
 
+/// How the sandbox provider behaves for an account without Twilio credentials: how long its
+/// status callbacks take, and which share of messages it reports undelivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxSettings {
+    /// From the send to the `delivered` callback, in milliseconds (0 to 60,000).
+    pub latency_ms: u32,
+    /// Percent of messages (0 to 100) reported `undelivered` with error 30003.
+    pub failure_percent: u8,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            latency_ms: 500,
+            failure_percent: 0,
+        }
+    }
+}
+
+impl SandboxSettings {
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        if self.latency_ms > 60_000 {
+            return Err(InvalidSetting::new(
+                "sandbox.latency_ms",
+                "must be from 0 to 60000",
+            ));
+        }
+        if self.failure_percent > 100 {
+            return Err(InvalidSetting::new(
+                "sandbox.failure_percent",
+                "must be from 0 to 100",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// At most `messages` marketing messages to one contact in `days` days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrequencyCap {

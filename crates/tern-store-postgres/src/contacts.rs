@@ -59,6 +59,23 @@ fn attributes_json(write: &ContactWrite) -> String {
 
 #[async_trait]
 impl Contacts for PostgresStore {
+    async fn contacts_by_ids(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+    ) -> StoreResult<Vec<Contact>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let rows: Vec<ContactRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND id = ANY($2) ORDER BY id"
+        )))
+        .bind(account.to_string())
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter().map(ContactRow::into_contact).collect()
+    }
+
     async fn contacts_by_keys(
         &self,
         account: AccountId,

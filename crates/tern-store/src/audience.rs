@@ -153,6 +153,12 @@ pub trait Contacts: Send + Sync {
         external_ids: &[String],
         phones: &[String],
     ) -> StoreResult<Vec<Contact>>;
+    /// The account's contacts with these ids, in id order (others' ids find nothing).
+    async fn contacts_by_ids(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+    ) -> StoreResult<Vec<Contact>>;
     /// Writes all of `writes` in one transaction and returns their ids in order. An update whose
     /// contact moved past its revision, or an insert colliding with a stored contact, fails the
     /// whole batch with a conflict: the caller reads again and retries.

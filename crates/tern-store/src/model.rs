@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tern_domain::{
-    account::{AccountName, FrequencyCap, Prices, QuietHours, Sender, Timezone},
+    account::{AccountName, FrequencyCap, Prices, QuietHours, SandboxSettings, Sender, Timezone},
     ids::{AccountId, ApiKeyId, UserId},
 };
 
@@ -87,6 +87,9 @@ pub struct AccountSettings {
     pub prices: Prices,
     pub senders: Vec<Sender>,
     pub twilio: Option<SealedTwilioCredentials>,
+    /// Used when `twilio` is not set.
+    #[serde(default)]
+    pub sandbox: SandboxSettings,
 }
 
 impl Default for AccountSettings {
@@ -101,6 +104,7 @@ impl Default for AccountSettings {
             prices: Prices::default(),
             senders: Vec::new(),
             twilio: None,
+            sandbox: SandboxSettings::default(),
         }
     }
 }

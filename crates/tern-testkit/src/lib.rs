@@ -70,6 +70,17 @@ pub async fn spawn_app() -> TestApp {
         blobs: fresh_blobs(&dir),
         public_url: address.as_str().into(),
     };
+    tern_web::sending::spawn_workers(
+        state.clone(),
+        tern_web::sending::WorkerOptions {
+            twilio_api_base: std::env::var("TERN_TEST_TWILIO_API_BASE")
+                .unwrap_or_else(|_| "http://127.0.0.1:9".into()),
+            dispatch: tern_web::sending::DispatchOptions {
+                lease: std::time::Duration::from_secs(10),
+                ..Default::default()
+            },
+        },
+    );
     tokio::spawn(async move { axum::serve(listener, tern_web::router(state)).await });
     TestApp {
         address,

@@ -11,8 +11,9 @@ mod extract;
 pub mod operator;
 mod ops;
 mod public;
+pub mod sending;
 mod state;
-mod webhooks;
+pub mod webhooks;
 
 pub use api::openapi;
 pub use app::router;

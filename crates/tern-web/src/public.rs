@@ -1,11 +1,14 @@
-//! What Twilio fetches without credentials: media at unguessable addresses.
+//! What recipients and Twilio reach without credentials: media at unguessable addresses, and
+//! tracked links.
 
 use axum::{
     body::Body,
     extract::{Path, State},
-    http::{HeaderValue, header},
-    response::Response,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
+use chrono::Utc;
+use tern_domain::campaign::design::SHORT_CODE_LEN;
 
 use crate::{ApiError, AppState, blobs};
 
@@ -41,4 +44,33 @@ pub async fn media(
             .expect("hex is a valid header value"),
     );
     Ok(response)
+}
+
+/// `GET /l/{code}`: records the click (time, user agent) and redirects to the original address.
+pub async fn link(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if code.len() != SHORT_CODE_LEN || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::NotFound);
+    }
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect::<String>());
+    let url = state
+        .store
+        .follow_link(&code, Utc::now(), user_agent.as_deref())
+        .await?;
+    let location = HeaderValue::from_str(&url)
+        .map_err(|_| ApiError::Internal("a stored link is not a valid address".into()))?;
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response())
 }

@@ -1,4 +1,4 @@
-//! `tern serve`: the API (and later the panel and workers) in one process.
+//! `tern serve`: the API, the delivery workers (and later the panel) in one process.
 
 use std::sync::Arc;
 
@@ -47,11 +47,24 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         blobs,
         public_url: config.public_url.as_str().into(),
     };
-    for role in roles.iter().filter(|r| **r != Role::Api) {
-        tracing::info!(?role, "role has nothing to run yet");
+    if roles.contains(&Role::Worker) {
+        tern_web::sending::spawn_workers(
+            state.clone(),
+            tern_web::sending::WorkerOptions {
+                twilio_api_base: config.twilio_api_base.clone(),
+                dispatch: tern_web::sending::DispatchOptions {
+                    lease: config.send_lease,
+                    ..Default::default()
+                },
+            },
+        );
+    }
+    if roles.contains(&Role::Panel) {
+        tracing::info!("the panel is not built yet");
     }
     if !roles.contains(&Role::Api) {
-        tracing::info!("no role that serves HTTP was chosen; exiting");
+        tracing::info!("no role that serves HTTP was chosen; the workers run until stopped");
+        shutdown_signal()?.await;
         return Ok(());
     }
     // Listen for signals before announcing readiness, so a stop that follows at once is graceful.

@@ -105,7 +105,7 @@ impl From<StepProblem> for StepProblemView {
     }
 }
 
-fn by(key: ApiKeyId) -> String {
+pub(crate) fn by(key: ApiKeyId) -> String {
     format!("key:{key}")
 }
 

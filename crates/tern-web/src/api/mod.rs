@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod campaign_review;
+mod campaign_run;
 mod campaigns;
 mod contacts;
 mod imports;
@@ -90,6 +91,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaign_review::preview))
         .routes(routes!(campaign_review::audience_estimate))
         .routes(routes!(campaign_review::check))
+        .routes(routes!(campaign_run::launch))
+        .routes(routes!(campaign_run::pause))
+        .routes(routes!(campaign_run::resume))
+        .routes(routes!(campaign_run::cancel))
+        .routes(routes!(campaign_run::progress))
+        .routes(routes!(campaign_run::messages))
+        .routes(routes!(campaign_run::send_test, campaign_run::list_tests))
         .merge(
             // Segment's limits (32 KB a call, 500 KB a batch) are enforced by the handlers.
             OpenApiRouter::new()

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use tern_domain::{
-    account::{FrequencyCap, InvalidSetting, Prices, QuietHours, Sender, SenderKind, is_sid},
+    account::{
+        FrequencyCap, InvalidSetting, Prices, QuietHours, SandboxSettings, Sender, SenderKind,
+        is_sid,
+    },
     phone::PhoneNumber,
 };
 use tern_store::{AccountSettings, SealedTwilioCredentials};
@@ -32,6 +35,9 @@ pub struct SettingsView {
     pub senders: Vec<SenderBody>,
     /// Whether Twilio credentials are stored; they are never shown.
     pub twilio_configured: bool,
+    /// `twilio` with credentials, else `sandbox` (nothing leaves Tern).
+    pub provider: String,
+    pub sandbox: SandboxBody,
     /// Set by the operator only.
     pub mms_enabled: bool,
 }
@@ -78,6 +84,16 @@ pub struct SenderBody {
     pub segments_per_second: u32,
 }
 
+/// How the sandbox provider behaves.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxBody {
+    /// From the send to the `delivered` status callback, in milliseconds (0 to 60000).
+    pub latency_ms: u32,
+    /// Percent of messages (0 to 100) reported `undelivered` with error 30003.
+    pub failure_percent: u8,
+}
+
 /// Twilio credentials, write-only.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +122,7 @@ pub struct SettingsPatch {
     pub test_numbers: Option<Vec<String>>,
     pub prices: Option<PricesBody>,
     pub senders: Option<Vec<SenderBody>>,
+    pub sandbox: Option<SandboxBody>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<TwilioCredentialsBody>)]
     pub twilio: Option<Option<TwilioCredentialsBody>>,
@@ -212,6 +229,14 @@ fn apply(
                 format!("two senders for {}: one sender per country", w[0]),
             ));
         }
+    }
+    if let Some(sandbox) = patch.sandbox {
+        let sandbox = SandboxSettings {
+            latency_ms: sandbox.latency_ms,
+            failure_percent: sandbox.failure_percent,
+        };
+        sandbox.validate()?;
+        settings.sandbox = sandbox;
     }
     if let Some(twilio) = patch.twilio {
         settings.twilio = twilio.map(|t| seal(t, state)).transpose()?;
@@ -321,6 +346,16 @@ fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
             })
             .collect(),
         twilio_configured: s.twilio.is_some(),
+        provider: if s.twilio.is_some() {
+            "twilio"
+        } else {
+            "sandbox"
+        }
+        .into(),
+        sandbox: SandboxBody {
+            latency_ms: s.sandbox.latency_ms,
+            failure_percent: s.sandbox.failure_percent,
+        },
         mms_enabled,
     }
 }

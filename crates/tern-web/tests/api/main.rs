@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod campaign_design;
+mod campaign_send;
 mod campaigns;
 mod contacts;
 mod imports;

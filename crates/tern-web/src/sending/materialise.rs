@@ -1,0 +1,69 @@
+//! A launched campaign's audience written into the outbox, a batch of contacts at a time in
+//! contact id order; the run's cursor moves with each batch in the same transaction, so a node
+//! that stops resumes where the last batch ended and a recipient is never written twice.
+
+use chrono::Utc;
+use tern_domain::campaign::CampaignType;
+use tern_store::{NewMessage, RunRecord, StoreError};
+
+use super::recipient::{Recipient, message_for};
+use crate::{
+    ApiError, AppState,
+    campaigns::{
+        audience::audience,
+        checks::{StepContext, check_steps},
+    },
+};
+
+/// Contacts read and written per transaction.
+pub const BATCH: u32 = 1_000;
+
+/// Writes the rest of one run's audience. A batch another node wrote first ends this pass.
+pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), ApiError> {
+    let account = state.store.account(run.account_id).await?;
+    let campaign = state
+        .store
+        .campaign(run.account_id, run.campaign_id)
+        .await?;
+    let context = StepContext::load(state, &account, &campaign).await?;
+    let checked = check_steps(&context, &campaign);
+    let (Some(design), CampaignType::Single) = (checked.design.as_ref(), campaign.kind) else {
+        return Err(ApiError::Internal(format!(
+            "campaign {} was launched without a sendable design",
+            campaign.id
+        )));
+    };
+    let condition = audience(&context, &campaign, &checked)?
+        .ok_or_else(|| ApiError::Internal("a launched Single campaign has no segments".into()))?;
+    loop {
+        let ids = state
+            .store
+            .matching_contacts(account.id, &condition, Utc::now(), run.cursor, BATCH)
+            .await?;
+        let contacts = state.store.contacts_by_ids(account.id, &ids).await?;
+        let messages: Vec<NewMessage> = contacts
+            .iter()
+            .map(|c| {
+                message_for(
+                    &context,
+                    &campaign,
+                    design,
+                    Recipient::Contact(c.id, &c.state),
+                    run.send_at,
+                )
+            })
+            .collect();
+        let done = (ids.len() as u32) < BATCH;
+        let to = ids.last().copied().or(run.cursor);
+        match state.store.add_messages(&run, &messages, to, done).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        if done {
+            tracing::info!(campaign = %campaign.id, "audience written to the outbox");
+            return Ok(());
+        }
+        run.cursor = to;
+    }
+}
