@@ -4,6 +4,7 @@
 //! database on the server `TERN_TEST_POSTGRES_URL` names.
 
 pub mod images;
+pub mod twilio_stub;
 
 use std::sync::{Arc, OnceLock};
 
