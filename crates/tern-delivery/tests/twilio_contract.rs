@@ -5,66 +5,11 @@
 //! formats (Tern's own rules do).
 //! Needs `npm ci --prefix tools/twilio-mock` (done by `.ci/run`).
 
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
-
 use tern_delivery::twilio::{Answer, Credentials, From, Outgoing, Twilio};
 use tern_domain::delivery::outcome::{Next, ProviderStatus, Refusal};
+use tern_testkit::prism::prism;
 
 const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-struct Prism {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn prism() -> Prism {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let bin = format!("{root}/tools/twilio-mock/node_modules/.bin/prism");
-    let spec = format!("{root}/../shared/reference/twilio_api_v2010.form-arrays.json");
-    assert!(
-        std::path::Path::new(&bin).exists(),
-        "Prism is missing: run `npm ci --prefix tools/twilio-mock`"
-    );
-    assert!(
-        std::path::Path::new(&spec).exists(),
-        "Twilio's OpenAPI description is missing at {spec} (shared/ lies beside the checkout)"
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(bin)
-        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), &spec])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start prism");
-    let base = format!("http://127.0.0.1:{port}");
-    let mut prism = Prism { child, base };
-    // Loading Twilio's 1.9 MB description takes a few seconds.
-    for _ in 0..600 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return prism;
-        }
-        if let Ok(Some(status)) = prism.child.try_wait() {
-            panic!("prism stopped at start: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("prism did not start within a minute");
-}
 
 fn client(base: &str) -> Twilio {
     Twilio::new(
@@ -145,7 +90,7 @@ async fn the_mock_refuses_what_the_description_forbids_so_its_acceptance_means_s
 #[tokio::test]
 async fn a_connection_that_never_opens_is_retried_and_a_silent_server_is_reconciled() {
     // Nothing listens on this port: the request never left.
-    let port = TcpListener::bind("127.0.0.1:0")
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()

@@ -4,6 +4,7 @@
 //! database on the server `TERN_TEST_POSTGRES_URL` names.
 
 pub mod images;
+pub mod prism;
 pub mod twilio_stub;
 
 use std::sync::{Arc, OnceLock};
@@ -55,6 +56,11 @@ pub struct TestAccount {
 
 /// Starts the API on 127.0.0.1:0 with a fresh, migrated database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_sending_to("http://127.0.0.1:9").await
+}
+
+/// The app with its delivery workers sending Twilio requests to `twilio_api_base`.
+pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
     tern_web::install_tls_provider();
     let dir = std::env::temp_dir().join(format!("tern-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("create the test folder");
@@ -74,8 +80,7 @@ pub async fn spawn_app() -> TestApp {
     tern_web::sending::spawn_workers(
         state.clone(),
         tern_web::sending::WorkerOptions {
-            twilio_api_base: std::env::var("TERN_TEST_TWILIO_API_BASE")
-                .unwrap_or_else(|_| "http://127.0.0.1:9".into()),
+            twilio_api_base: twilio_api_base.to_owned(),
             dispatch: tern_web::sending::DispatchOptions {
                 lease: std::time::Duration::from_secs(10),
                 ..Default::default()

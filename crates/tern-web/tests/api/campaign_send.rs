@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tern_testkit::{TestAccount, TestApp, spawn_app};
+use tern_testkit::{TestAccount, TestApp, images, prism::prism, spawn_app, spawn_app_sending_to};
 
 async fn put_step(app: &TestApp, key: &str, campaign: &str, step: &str, body: Value) {
     let reply = app
@@ -49,6 +49,17 @@ async fn sandbox_account(app: &TestApp, rate: u32) -> TestAccount {
 
 /// A Single SMS campaign to everyone, with `body`, ready to launch.
 async fn campaign(app: &TestApp, key: &str, body: &str, launch: Value) -> String {
+    campaign_on(app, key, "sms", json!({"body": body}), launch).await
+}
+
+async fn campaign_on(
+    app: &TestApp,
+    key: &str,
+    channel: &str,
+    design: Value,
+    launch: Value,
+) -> String {
+    let body = design["body"].as_str().unwrap_or_default().to_owned();
     let segment = app
         .post(
             "/api/v1/segments",
@@ -61,7 +72,7 @@ async fn campaign(app: &TestApp, key: &str, body: &str, launch: Value) -> String
         .post(
             "/api/v1/campaigns",
             key,
-            json!({"name": "Sale", "type": "single", "channel": "sms"}),
+            json!({"name": "Sale", "type": "single", "channel": channel}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
@@ -74,7 +85,7 @@ async fn campaign(app: &TestApp, key: &str, body: &str, launch: Value) -> String
         json!({"include": [segment.body["id"]]}),
     )
     .await;
-    put_step(app, key, &id, "design", json!({"body": body})).await;
+    put_step(app, key, &id, "design", design).await;
     put_step(
         app,
         key,
@@ -388,4 +399,66 @@ async fn a_test_send_goes_to_the_test_numbers_and_reports_each_status() {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text.contains("test numbers"), "{}", refused.text);
+}
+
+#[tokio::test]
+async fn an_mms_campaign_through_the_twilio_provider_is_accepted_by_twilios_own_description() {
+    let mock = prism().await;
+    let app = spawn_app_sending_to(&mock.base).await;
+    let account = app.create_account("acme").await;
+    let key = &account.key;
+    app.admin(
+        Method::PUT,
+        &format!("/api/v1/admin/accounts/{}/mms", account.id),
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    let settings = app
+        .patch(
+            "/api/v1/settings",
+            key,
+            json!({
+                "senders": [{"country": "US", "kind": "messaging_service", "address": format!("MG{}", "a".repeat(32)), "segments_per_second": 50}],
+                "quiet_hours": {"allowed_from": "00:00", "allowed_until": "23:59"},
+                "twilio": {"account_sid": format!("AC{}", "a".repeat(32)), "auth_token": "f".repeat(32)},
+            }),
+        )
+        .await;
+    assert_eq!(settings.body["provider"], "twilio", "{}", settings.text);
+    for i in 0..3 {
+        contact(
+            &app,
+            key,
+            json!({"phone": format!("+1415555030{i}"), "consent": "subscribed"}),
+        )
+        .await;
+    }
+    let picture = app
+        .upload("/api/v1/media", key, "sale.jpg", images::jpeg(320, 240, 7))
+        .await;
+    assert_eq!(picture.status, StatusCode::CREATED, "{}", picture.text);
+    let id = campaign_on(
+        &app,
+        key,
+        "mms",
+        json!({"body": "New in: https://shop.example/new", "media": [picture.body["id"]]}),
+        json!({}),
+    )
+    .await;
+    let launched = app
+        .post(&format!("/api/v1/campaigns/{id}/launch"), key, json!({}))
+        .await;
+    assert_eq!(launched.status, StatusCode::OK, "{}", launched.text);
+    let done = wait_for(&app, key, &id, |p| p["status"] == "completed").await;
+    assert_eq!(done["sent"], 3, "every Create was accepted: {done}");
+    let messages = app
+        .get(&format!("/api/v1/campaigns/{id}/messages"), key)
+        .await;
+    for message in messages.body.as_array().unwrap() {
+        assert_eq!(message["media"].as_array().unwrap().len(), 1, "{message}");
+        assert!(
+            message["provider_sid"].as_str().unwrap().len() == 34,
+            "{message}"
+        );
+    }
 }
