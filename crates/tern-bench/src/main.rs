@@ -2,6 +2,7 @@
 //! `scripts/audience-bench.sh`). Data is generated deterministically, so runs compare.
 
 mod compose;
+mod send;
 
 use std::{
     io::Write,
@@ -56,6 +57,21 @@ enum Command {
     Compose {
         #[arg(long, default_value_t = 100_000)]
         recipients: usize,
+    },
+    /// A minimal Twilio-compatible endpoint (Create Message only, answered at once).
+    TwilioStub {
+        #[arg(long)]
+        port: u16,
+    },
+    /// Launches a Single MMS campaign to every subscribed contact on a running `tern serve`
+    /// (whose Twilio API base is the stub) and times it until all are accepted.
+    Send {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        recipients: u64,
     },
     /// Counts and streams the benchmark segment, with a plain count as the baseline.
     Segment {
@@ -326,6 +342,12 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Generate { contacts } => generate(contacts),
         Command::Compose { recipients } => compose::compose(recipients),
+        Command::TwilioStub { port } => send::stub(port).await,
+        Command::Send {
+            url,
+            key,
+            recipients,
+        } => send::run(&url, &key, recipients).await,
         Command::Parse { file } => parse(&file),
         Command::Ingest {
             url,

@@ -1,13 +1,16 @@
 /// `impl Outbox for $store`.
 #[macro_export]
 macro_rules! outbox {
-    ($store:ty, $db:ty, $dialect:expr) => {
+    ($store:ty, $db:ty, $args:ty, $dialect:expr) => {
         use std::collections::{HashMap, HashSet};
 
         use async_trait::async_trait;
         use chrono::{DateTime, Duration, Utc};
         use serde_json::{Value, json};
-        use sqlx::AssertSqlSafe;
+        use sqlx::{
+            AssertSqlSafe,
+            query::{Query, QueryAs},
+        };
         use tern_domain::{
             campaign::CampaignStatus,
             delivery::{
@@ -20,7 +23,7 @@ macro_rules! outbox {
             CampaignChange, CampaignRecord, Campaigns, Claimed, MessageRecord, MessageState,
             NewMessage, Outbox, Outcome, ProgressCounts, RunRecord, StatusUpdate, StoreError,
             StoreResult, decode,
-            outbox_sql::{begin_write, for_update, json_rows, skip_locked},
+            outbox_sql::{begin_write, for_update, rows_per_statement, skip_locked, values_cte},
         };
 
         use crate::map_error;
@@ -177,21 +180,26 @@ macro_rules! outbox {
             }
             let rows: Vec<Value> = messages.iter().map(|m| message_json(m, test)).collect();
             let names: Vec<&str> = NEW_MESSAGE_COLUMNS.iter().map(|(n, _)| *n).collect();
-            let sql = format!(
-                "INSERT INTO messages (account_id, campaign_id, attempts, updated_at, {names}) \
-                 SELECT $1, $2, 0, $3, {names} FROM {source} WHERE true \
-                 ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id",
-                names = names.join(", "),
-                source = json_rows($dialect, "$4", &NEW_MESSAGE_COLUMNS),
-            );
-            let inserted: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
-                .bind(account.to_string())
-                .bind(campaign.to_string())
-                .bind(decode::millis(now))
-                .bind(Value::Array(rows).to_string())
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(map_error)?;
+            let mut inserted: Vec<(i64, Option<i64>)> = Vec::new();
+            for chunk in rows.chunks(rows_per_statement(NEW_MESSAGE_COLUMNS.len())) {
+                let sql = format!(
+                    "{values} INSERT INTO messages (account_id, campaign_id, attempts, updated_at, \
+                     {names}) SELECT $1, $2, 0, $3, {names} FROM u WHERE true \
+                     ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id",
+                    values = values_cte(&NEW_MESSAGE_COLUMNS, chunk.len(), 4),
+                    names = names.join(", "),
+                );
+                let query = sqlx::query_as(AssertSqlSafe(sql))
+                    .bind(account.to_string())
+                    .bind(campaign.to_string())
+                    .bind(decode::millis(now));
+                let found: Vec<(i64, Option<i64>)> =
+                    bind_rows_as(query, &NEW_MESSAGE_COLUMNS, chunk)
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err(map_error)?;
+                inserted.extend(found);
+            }
             // Links of the messages written now (not of a recipient written before).
             let written: HashSet<Option<i64>> = inserted.iter().map(|(_, c)| *c).collect();
             let links: Vec<Value> = messages
@@ -203,21 +211,19 @@ macro_rules! outbox {
                     })
                 })
                 .collect();
-            if !links.is_empty() {
+            const LINK_COLUMNS: [(&str, &str); 3] =
+                [("code", "text"), ("url", "text"), ("contact_id", "bigint")];
+            for chunk in links.chunks(rows_per_statement(LINK_COLUMNS.len())) {
                 let sql = format!(
-                    "INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at) \
-                     SELECT code, $1, $2, contact_id, url, $3 FROM {}",
-                    json_rows(
-                        $dialect,
-                        "$4",
-                        &[("code", "text"), ("url", "text"), ("contact_id", "bigint")]
-                    )
+                    "{} INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at) \
+                     SELECT code, $1, $2, contact_id, url, $3 FROM u",
+                    values_cte(&LINK_COLUMNS, chunk.len(), 4)
                 );
-                sqlx::query(AssertSqlSafe(sql))
+                let query = sqlx::query(AssertSqlSafe(sql))
                     .bind(account.to_string())
                     .bind(campaign.to_string())
-                    .bind(decode::millis(now))
-                    .bind(Value::Array(links).to_string())
+                    .bind(decode::millis(now));
+                bind_rows(query, &LINK_COLUMNS, chunk)
                     .execute(&mut **tx)
                     .await
                     .map_err(map_error)?;
@@ -225,22 +231,22 @@ macro_rules! outbox {
             Ok(inserted.into_iter().map(|(id, _)| id).collect())
         }
 
-        /// Runs `sql` (with `$1` the time and `$2` the rows) over a JSON batch of rows.
+        /// Runs `statement` (with `$1` the time) over `rows` as `u(columns)`.
         async fn update_rows(
             tx: &mut sqlx::Transaction<'static, $db>,
-            sql: String,
+            columns: &[(&str, &str)],
+            statement: &str,
             now: DateTime<Utc>,
             rows: Vec<Value>,
         ) -> StoreResult<()> {
-            if rows.is_empty() {
-                return Ok(());
+            for chunk in rows.chunks(rows_per_statement(columns.len())) {
+                let sql = format!("{} {statement}", values_cte(columns, chunk.len(), 2));
+                let query = sqlx::query(AssertSqlSafe(sql)).bind(decode::millis(now));
+                bind_rows(query, columns, chunk)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
             }
-            sqlx::query(AssertSqlSafe(sql))
-                .bind(decode::millis(now))
-                .bind(Value::Array(rows).to_string())
-                .execute(&mut **tx)
-                .await
-                .map_err(map_error)?;
             Ok(())
         }
 
@@ -289,24 +295,25 @@ macro_rules! outbox {
             names: &HashSet<String>,
         ) -> StoreResult<HashMap<String, Window>> {
             let rows: Vec<Value> = names.iter().map(|n| json!({ "name": n })).collect();
-            let source = json_rows($dialect, "$1", &[("name", "text")]);
-            sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO rate_windows (name, second, used) SELECT name, 0, 0 FROM {source} \
+            const NAME: [(&str, &str); 1] = [("name", "text")];
+            let values = values_cte(&NAME, rows.len(), 1);
+            let query = sqlx::query(AssertSqlSafe(format!(
+                "{values} INSERT INTO rate_windows (name, second, used) SELECT name, 0, 0 FROM u \
                  WHERE true ON CONFLICT (name) DO NOTHING"
-            )))
-            .bind(Value::Array(rows.clone()).to_string())
-            .execute(&mut **tx)
-            .await
-            .map_err(map_error)?;
-            let found: Vec<(String, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT name, second, used FROM rate_windows WHERE name IN (SELECT name FROM {source}) \
+            )));
+            bind_rows(query, &NAME, &rows)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_error)?;
+            let query = sqlx::query_as(AssertSqlSafe(format!(
+                "{values} SELECT name, second, used FROM rate_windows WHERE name IN (SELECT name FROM u) \
                  ORDER BY name{}",
                 for_update($dialect)
-            )))
-            .bind(Value::Array(rows).to_string())
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(map_error)?;
+            )));
+            let found: Vec<(String, i64, i64)> = bind_rows_as(query, &NAME, &rows)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_error)?;
             Ok(found
                 .into_iter()
                 .map(|(name, second, used)| (name, Window { second, used: used as u32 }))
@@ -320,22 +327,61 @@ macro_rules! outbox {
             since: DateTime<Utc>,
         ) -> StoreResult<HashMap<i64, u32>> {
             let rows: Vec<Value> = contacts.iter().map(|c| json!({ "id": c })).collect();
-            let counts: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT contact_id, COUNT(*) FROM messages WHERE contact_id IN \
-                 (SELECT id FROM {}) AND state = 'sent' AND test = 0 AND sent_at >= $2 \
-                 GROUP BY contact_id",
-                json_rows($dialect, "$1", &[("id", "bigint")])
-            )))
-            .bind(Value::Array(rows).to_string())
-            .bind(decode::millis(since))
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(map_error)?;
+            const ID: [(&str, &str); 1] = [("id", "bigint")];
+            let mut counts: Vec<(i64, i64)> = Vec::new();
+            for chunk in rows.chunks(rows_per_statement(1)) {
+                let query = sqlx::query_as(AssertSqlSafe(format!(
+                    "{} SELECT contact_id, COUNT(*) FROM messages WHERE contact_id IN \
+                     (SELECT id FROM u) AND state = 'sent' AND test = 0 AND sent_at >= $1 \
+                     GROUP BY contact_id",
+                    values_cte(&ID, chunk.len(), 2)
+                )))
+                .bind(decode::millis(since));
+                let found: Vec<(i64, i64)> = bind_rows_as(query, &ID, chunk)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+                counts.extend(found);
+            }
             Ok(counts.into_iter().map(|(c, n)| (c, n as u32)).collect())
         }
 
         fn window_key(account: &str, name: &str) -> String {
             format!("{account}:{name}")
+        }
+
+        /// Binds each row's values in column order, typed by the column (so that a NULL has
+        /// its column's type).
+        fn bind_rows<'q>(
+            mut query: Query<'q, $db, $args>,
+            columns: &[(&str, &str)],
+            rows: &[Value],
+        ) -> Query<'q, $db, $args> {
+            for row in rows {
+                for (name, kind) in columns {
+                    query = match *kind {
+                        "bigint" => query.bind(row[*name].as_i64()),
+                        _ => query.bind(row[*name].as_str().map(str::to_owned)),
+                    };
+                }
+            }
+            query
+        }
+
+        fn bind_rows_as<'q, O>(
+            mut query: QueryAs<'q, $db, O, $args>,
+            columns: &[(&str, &str)],
+            rows: &[Value],
+        ) -> QueryAs<'q, $db, O, $args> {
+            for row in rows {
+                for (name, kind) in columns {
+                    query = match *kind {
+                        "bigint" => query.bind(row[*name].as_i64()),
+                        _ => query.bind(row[*name].as_str().map(str::to_owned)),
+                    };
+                }
+            }
+            query
         }
 
         #[async_trait]
@@ -519,34 +565,32 @@ macro_rules! outbox {
                         Decision::Wait => {}
                     }
                 }
-                let ids = json_rows($dialect, "$2", &[("id", "bigint")]);
+                const ID: [(&str, &str); 1] = [("id", "bigint")];
                 update_rows(
                     &mut tx,
-                    format!(
-                        "UPDATE messages SET due_at = u.due_at, updated_at = $1 FROM {} \
-                         WHERE messages.id = u.id",
-                        json_rows($dialect, "$2", &[("id", "bigint"), ("due_at", "bigint")])
-                    ),
+                    &[("id", "bigint"), ("due_at", "bigint")],
+                    "UPDATE messages SET due_at = u.due_at, updated_at = $1 FROM u \
+                     WHERE messages.id = u.id",
                     now,
                     deferred,
                 )
                 .await?;
                 update_rows(
                     &mut tx,
-                    format!(
-                        "UPDATE messages SET state = 'skipped', reason = 'frequency_cap', \
-                         updated_at = $1 FROM {ids} WHERE messages.id = u.id"
-                    ),
+                    &ID,
+                    "UPDATE messages SET state = 'skipped', reason = 'frequency_cap', \
+                     updated_at = $1 FROM u WHERE messages.id = u.id",
                     now,
                     capped,
                 )
                 .await?;
                 let mut taken = Vec::new();
-                if !send.is_empty() {
-                    let rows: Vec<ClaimRow> = sqlx::query_as(AssertSqlSafe(format!(
-                        "UPDATE messages SET state = 'sending', attempts = attempts + 1, \
-                         lease_until = $3, claimed_at = $1, updated_at = $1 FROM {ids} \
+                for chunk in send.chunks(rows_per_statement(1)) {
+                    let query = sqlx::query_as(AssertSqlSafe(format!(
+                        "{} UPDATE messages SET state = 'sending', attempts = attempts + 1, \
+                         lease_until = $2, claimed_at = $1, updated_at = $1 FROM u \
                          WHERE messages.id = u.id RETURNING {}",
+                        values_cte(&ID, chunk.len(), 3),
                         CLAIM_COLUMNS
                             .split(", ")
                             .map(|c| format!("messages.{c}"))
@@ -554,14 +598,16 @@ macro_rules! outbox {
                             .join(", ")
                     )))
                     .bind(decode::millis(now))
-                    .bind(Value::Array(send).to_string())
-                    .bind(decode::millis(lease_until))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(map_error)?;
-                    taken = rows.into_iter().map(claimed).collect::<StoreResult<Vec<_>>>()?;
-                    taken.sort_by_key(|c: &Claimed| c.id);
+                    .bind(decode::millis(lease_until));
+                    let rows: Vec<ClaimRow> = bind_rows_as(query, &ID, chunk)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                    for row in rows {
+                        taken.push(claimed(row)?);
+                    }
                 }
+                taken.sort_by_key(|c: &Claimed| c.id);
                 for (name, window) in &budgets.windows {
                     sqlx::query("UPDATE rate_windows SET second = $1, used = $2 WHERE name = $3")
                         .bind(window.second)
@@ -602,15 +648,11 @@ macro_rules! outbox {
                               AND messages.attempts = u.attempts";
                 update_rows(
                     &mut tx,
-                    format!(
+                    &[("id", "bigint"), ("attempts", "bigint"), ("sid", "text"), ("status", "text")],
+                    &format!(
                         "UPDATE messages SET state = 'sent', provider_sid = u.sid, \
                          provider_status = u.status, sent_at = $1, lease_until = NULL, \
-                         updated_at = $1 FROM {} WHERE {fenced}",
-                        json_rows(
-                            $dialect,
-                            "$2",
-                            &[("id", "bigint"), ("attempts", "bigint"), ("sid", "text"), ("status", "text")]
-                        )
+                         updated_at = $1 FROM u WHERE {fenced}"
                     ),
                     now,
                     sent,
@@ -618,15 +660,11 @@ macro_rules! outbox {
                 .await?;
                 update_rows(
                     &mut tx,
-                    format!(
+                    &[("id", "bigint"), ("attempts", "bigint"), ("due_at", "bigint"), ("error", "text")],
+                    &format!(
                         "UPDATE messages SET state = 'queued', due_at = u.due_at, \
-                         error_message = u.error, lease_until = NULL, updated_at = $1 FROM {} \
-                         WHERE {fenced}",
-                        json_rows(
-                            $dialect,
-                            "$2",
-                            &[("id", "bigint"), ("attempts", "bigint"), ("due_at", "bigint"), ("error", "text")]
-                        )
+                         error_message = u.error, lease_until = NULL, updated_at = $1 FROM u \
+                         WHERE {fenced}"
                     ),
                     now,
                     requeued,
@@ -634,21 +672,17 @@ macro_rules! outbox {
                 .await?;
                 update_rows(
                     &mut tx,
-                    format!(
+                    &[
+                        ("id", "bigint"),
+                        ("attempts", "bigint"),
+                        ("reason", "text"),
+                        ("code", "bigint"),
+                        ("message", "text"),
+                    ],
+                    &format!(
                         "UPDATE messages SET state = 'failed', reason = u.reason, error_code = u.code, \
-                         error_message = u.message, lease_until = NULL, updated_at = $1 FROM {} \
-                         WHERE {fenced}",
-                        json_rows(
-                            $dialect,
-                            "$2",
-                            &[
-                                ("id", "bigint"),
-                                ("attempts", "bigint"),
-                                ("reason", "text"),
-                                ("code", "bigint"),
-                                ("message", "text")
-                            ]
-                        )
+                         error_message = u.message, lease_until = NULL, updated_at = $1 FROM u \
+                         WHERE {fenced}"
                     ),
                     now,
                     failed,
@@ -656,16 +690,21 @@ macro_rules! outbox {
                 .await?;
                 // Status callbacks that came before the send was recorded.
                 if !sids.is_empty() {
-                    let early: Vec<(String, String, Option<i64>, Option<String>)> =
-                        sqlx::query_as(AssertSqlSafe(format!(
-                            "SELECT sid, status, error_code, error_message FROM early_statuses \
-                             WHERE sid IN (SELECT sid FROM {})",
-                            json_rows($dialect, "$1", &[("sid", "text")])
-                        )))
-                        .bind(Value::Array(sids).to_string())
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(map_error)?;
+                    const SID: [(&str, &str); 1] = [("sid", "text")];
+                    let mut early: Vec<(String, String, Option<i64>, Option<String>)> = Vec::new();
+                    for chunk in sids.chunks(rows_per_statement(1)) {
+                        let query = sqlx::query_as(AssertSqlSafe(format!(
+                            "{} SELECT sid, status, error_code, error_message FROM early_statuses \
+                             WHERE sid IN (SELECT sid FROM u)",
+                            values_cte(&SID, chunk.len(), 1)
+                        )));
+                        let found: Vec<(String, String, Option<i64>, Option<String>)> =
+                            bind_rows_as(query, &SID, chunk)
+                                .fetch_all(&mut *tx)
+                                .await
+                                .map_err(map_error)?;
+                        early.extend(found);
+                    }
                     for (sid, status, error_code, error_message) in early {
                         let update = StatusUpdate {
                             sid,

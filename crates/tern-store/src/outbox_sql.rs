@@ -1,30 +1,34 @@
-//! SQL fragments the outbox needs in both dialects. Batches travel as one JSON array bound to
-//! one placeholder and are read back as rows, so that a batch of any size is one statement.
+//! SQL fragments the outbox needs in both dialects. A batch travels as bound rows of a `VALUES`
+//! list named `u`, so that a batch is one statement (SQLite re-parses JSON per value read, which
+//! made JSON arrays the bottleneck), in statements of a few hundred parameters.
 
 use crate::audience_sql::Dialect;
 
-/// A row source named `u` reading `placeholder` (a JSON array of objects) as the typed
-/// `columns` (`bigint` or `text`).
-pub fn json_rows(dialect: Dialect, placeholder: &str, columns: &[(&str, &str)]) -> String {
-    match dialect {
-        Dialect::Postgres => {
-            let typed: Vec<String> = columns.iter().map(|(n, t)| format!("{n} {t}")).collect();
-            format!(
-                "jsonb_to_recordset({placeholder}::jsonb) AS u({})",
-                typed.join(", ")
-            )
-        }
-        Dialect::Sqlite => {
-            let fields: Vec<String> = columns
-                .iter()
-                .map(|(n, _)| format!("json_extract(value, '$.{n}') AS {n}"))
+/// `WITH u(columns) AS (VALUES ($first, …), …)` for `rows` rows: bind each row's values in
+/// column order after the statement's first `first - 1` parameters.
+pub fn values_cte(columns: &[(&str, &str)], rows: usize, first: usize) -> String {
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let width = columns.len();
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (0..width)
+                .map(|c| format!("${}", first + r * width + c))
                 .collect();
-            format!(
-                "(SELECT {} FROM json_each({placeholder})) AS u",
-                fields.join(", ")
-            )
-        }
-    }
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!(
+        "WITH u({}) AS (VALUES {})",
+        names.join(", "),
+        tuples.join(", ")
+    )
+}
+
+/// Rows of `columns` values per statement. SQLite (through sqlx) looks each named parameter up
+/// in a list as long as the statement's parameters, so a statement's cost grows with their
+/// square: a few hundred per statement is where it stays cheap.
+pub fn rows_per_statement(columns: usize) -> usize {
+    (480 / columns.max(1)).max(1)
 }
 
 /// Locks the rows a claim reads, where the database has row locks; other claimers skip them.

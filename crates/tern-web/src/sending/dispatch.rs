@@ -41,7 +41,7 @@ impl Default for DispatchOptions {
     fn default() -> Self {
         Self {
             lease: Duration::from_secs(60),
-            concurrency: 64,
+            concurrency: 256,
             batch: 500,
         }
     }
