@@ -181,7 +181,7 @@ macro_rules! outbox {
             let rows: Vec<Value> = messages.iter().map(|m| message_json(m, test)).collect();
             let names: Vec<&str> = NEW_MESSAGE_COLUMNS.iter().map(|(n, _)| *n).collect();
             let mut inserted: Vec<(i64, Option<i64>)> = Vec::new();
-            for chunk in rows.chunks(rows_per_statement(NEW_MESSAGE_COLUMNS.len())) {
+            for chunk in rows.chunks(rows_per_statement($dialect, NEW_MESSAGE_COLUMNS.len())) {
                 let sql = format!(
                     "{values} INSERT INTO messages (account_id, campaign_id, attempts, updated_at, \
                      {names}) SELECT $1, $2, 0, $3, {names} FROM u WHERE true \
@@ -213,7 +213,7 @@ macro_rules! outbox {
                 .collect();
             const LINK_COLUMNS: [(&str, &str); 3] =
                 [("code", "text"), ("url", "text"), ("contact_id", "bigint")];
-            for chunk in links.chunks(rows_per_statement(LINK_COLUMNS.len())) {
+            for chunk in links.chunks(rows_per_statement($dialect, LINK_COLUMNS.len())) {
                 let sql = format!(
                     "{} INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at) \
                      SELECT code, $1, $2, contact_id, url, $3 FROM u",
@@ -239,7 +239,7 @@ macro_rules! outbox {
             now: DateTime<Utc>,
             rows: Vec<Value>,
         ) -> StoreResult<()> {
-            for chunk in rows.chunks(rows_per_statement(columns.len())) {
+            for chunk in rows.chunks(rows_per_statement($dialect, columns.len())) {
                 let sql = format!("{} {statement}", values_cte(columns, chunk.len(), 2));
                 let query = sqlx::query(AssertSqlSafe(sql)).bind(decode::millis(now));
                 bind_rows(query, columns, chunk)
@@ -329,7 +329,7 @@ macro_rules! outbox {
             let rows: Vec<Value> = contacts.iter().map(|c| json!({ "id": c })).collect();
             const ID: [(&str, &str); 1] = [("id", "bigint")];
             let mut counts: Vec<(i64, i64)> = Vec::new();
-            for chunk in rows.chunks(rows_per_statement(1)) {
+            for chunk in rows.chunks(rows_per_statement($dialect, 1)) {
                 let query = sqlx::query_as(AssertSqlSafe(format!(
                     "{} SELECT contact_id, COUNT(*) FROM messages WHERE contact_id IN \
                      (SELECT id FROM u) AND state = 'sent' AND test = 0 AND sent_at >= $1 \
@@ -350,13 +350,20 @@ macro_rules! outbox {
             format!("{account}:{name}")
         }
 
+        /// Whether a statement of `rows` rows is worth keeping prepared: only full batches
+        /// repeat; the others (tails, small claims) would fill the statement cache.
+        fn repeats(columns: &[(&str, &str)], rows: &[Value]) -> bool {
+            rows.len() == rows_per_statement($dialect, columns.len())
+        }
+
         /// Binds each row's values in column order, typed by the column (so that a NULL has
         /// its column's type).
         fn bind_rows<'q>(
-            mut query: Query<'q, $db, $args>,
+            query: Query<'q, $db, $args>,
             columns: &[(&str, &str)],
             rows: &[Value],
         ) -> Query<'q, $db, $args> {
+            let mut query = query.persistent(repeats(columns, rows));
             for row in rows {
                 for (name, kind) in columns {
                     query = match *kind {
@@ -369,10 +376,11 @@ macro_rules! outbox {
         }
 
         fn bind_rows_as<'q, O>(
-            mut query: QueryAs<'q, $db, O, $args>,
+            query: QueryAs<'q, $db, O, $args>,
             columns: &[(&str, &str)],
             rows: &[Value],
         ) -> QueryAs<'q, $db, O, $args> {
+            let mut query = query.persistent(repeats(columns, rows));
             for row in rows {
                 for (name, kind) in columns {
                     query = match *kind {
@@ -585,7 +593,7 @@ macro_rules! outbox {
                 )
                 .await?;
                 let mut taken = Vec::new();
-                for chunk in send.chunks(rows_per_statement(1)) {
+                for chunk in send.chunks(rows_per_statement($dialect, 1)) {
                     let query = sqlx::query_as(AssertSqlSafe(format!(
                         "{} UPDATE messages SET state = 'sending', attempts = attempts + 1, \
                          lease_until = $2, claimed_at = $1, updated_at = $1 FROM u \
@@ -692,7 +700,7 @@ macro_rules! outbox {
                 if !sids.is_empty() {
                     const SID: [(&str, &str); 1] = [("sid", "text")];
                     let mut early: Vec<(String, String, Option<i64>, Option<String>)> = Vec::new();
-                    for chunk in sids.chunks(rows_per_statement(1)) {
+                    for chunk in sids.chunks(rows_per_statement($dialect, 1)) {
                         let query = sqlx::query_as(AssertSqlSafe(format!(
                             "{} SELECT sid, status, error_code, error_message FROM early_statuses \
                              WHERE sid IN (SELECT sid FROM u)",

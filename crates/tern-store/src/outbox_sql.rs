@@ -26,9 +26,14 @@ pub fn values_cte(columns: &[(&str, &str)], rows: usize, first: usize) -> String
 
 /// Rows of `columns` values per statement. SQLite (through sqlx) looks each named parameter up
 /// in a list as long as the statement's parameters, so a statement's cost grows with their
-/// square: a few hundred per statement is where it stays cheap.
-pub fn rows_per_statement(columns: usize) -> usize {
-    (480 / columns.max(1)).max(1)
+/// square: a few hundred per statement is where it stays cheap. PostgreSQL takes thousands
+/// (each statement is a round trip).
+pub fn rows_per_statement(dialect: Dialect, columns: usize) -> usize {
+    let parameters = match dialect {
+        Dialect::Sqlite => 480,
+        Dialect::Postgres => 12_000,
+    };
+    (parameters / columns.max(1)).max(1)
 }
 
 /// Locks the rows a claim reads, where the database has row locks; other claimers skip them.

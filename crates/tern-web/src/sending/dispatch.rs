@@ -68,12 +68,15 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
     // Idle, the outbox is asked less and less often, up to four times a second.
     let mut idle = Duration::from_millis(20);
     loop {
-        // Claim no more than can be sent at once: a claimed message waits for nothing.
-        let free = slots.available_permits().min(options.batch as usize) as u32;
-        if free == 0 {
+        // Claim no more than can be sent at once (a claimed message waits for nothing), and
+        // not for every slot that frees: a claim is a transaction.
+        let free = slots.available_permits();
+        if free < (options.concurrency / 4).max(1) {
             let _ = slots.acquire().await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
             continue;
         }
+        let free = free.min(options.batch as usize) as u32;
         let now = Utc::now();
         let claimed = match state.store.claim(now, now + lease(&options), free).await {
             Ok(claimed) => claimed,
