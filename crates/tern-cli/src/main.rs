@@ -57,6 +57,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Message(command) => command.run(),
@@ -96,3 +97,17 @@ fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<commands::Ve
         done.map(|()| commands::Verdict::Accepted)
     })
 }
+
+/// glibc gives each thread that allocates its own arena (up to 8 per core); with the database
+/// threads and the runtime's, that held about 30 MB of a sending server's peak for no speed.
+/// Two arenas keep it down. Called before any thread starts.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only changes the allocator's parameters; no other thread exists yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
