@@ -204,3 +204,134 @@ async fn inbound_keywords_change_consent_only_when_twilio_signed_them() {
         "unsubscribed"
     );
 }
+
+fn status(sid: &str, status: &str, error: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut params = vec![
+        ("AccountSid", ACCOUNT_SID.into()),
+        ("ApiVersion", "2010-04-01".into()),
+        ("From", "+14155550100".into()),
+        ("MessageSid", sid.into()),
+        ("MessageStatus", status.into()),
+        ("SmsSid", sid.into()),
+        ("SmsStatus", status.into()),
+        ("To", "+14155550199".into()),
+    ];
+    if let Some(code) = error {
+        params.push(("ErrorCode", code.into()));
+    }
+    params
+}
+
+async fn test_message(app: &TestApp, key: &str, campaign: &str) -> Value {
+    let tests = app
+        .get(&format!("/api/v1/campaigns/{campaign}/tests"), key)
+        .await;
+    tests.body[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_callbacks_move_a_message_forward_only_when_twilio_signed_them() {
+    let twilio =
+        tern_testkit::twilio_stub::TwilioStub::start(0, std::time::Duration::ZERO, true).await;
+    let app = tern_testkit::spawn_app_sending_to(&twilio.base).await;
+    let acme = app.create_account("acme").await;
+    let key = &acme.key;
+    let settings = app
+        .patch(
+            "/api/v1/settings",
+            key,
+            json!({"twilio": {"account_sid": ACCOUNT_SID, "auth_token": TOKEN},
+                   "senders": [{"country": "US", "kind": "phone_number", "address": "+14155550100", "segments_per_second": 10}],
+                   "test_numbers": ["+14155550199"]}),
+        )
+        .await;
+    assert_eq!(settings.status, StatusCode::OK, "{}", settings.text);
+    let campaign = app
+        .post(
+            "/api/v1/campaigns",
+            key,
+            json!({"name": "Promo", "type": "single", "channel": "sms"}),
+        )
+        .await;
+    let campaign = campaign.body["id"].as_str().unwrap().to_owned();
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/campaigns/{campaign}/steps/design"),
+        Some(key),
+        Some(json!({"body": "Hello"})),
+    )
+    .await;
+    let sent = app
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/tests"),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.text);
+    // The test message reaches the Twilio-compatible server and gets its SID.
+    let mut message = Value::Null;
+    for _ in 0..100 {
+        message = test_message(&app, key, &campaign).await;
+        if message["provider_sid"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let sid = message["provider_sid"].as_str().expect("sent").to_owned();
+    assert_eq!(message["provider_status"], "queued");
+    let url = format!("{}/webhooks/twilio/status?account={}", app.address, acme.id);
+
+    // Unsigned or wrongly signed: refused, nothing changes.
+    let delivered = status(&sid, "delivered", None);
+    assert_eq!(
+        post(&app, &url, &delivered, None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&app, &url, &delivered, Some("bm90IGl0")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        test_message(&app, key, &campaign).await["provider_status"],
+        "queued"
+    );
+
+    // Signed by twilio-python: delivered; a late `sent` and a repeat change nothing.
+    assert_eq!(
+        signed_post(&app, &url, &delivered).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        signed_post(&app, &url, &status(&sid, "sent", None)).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        signed_post(&app, &url, &delivered).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let after = test_message(&app, key, &campaign).await;
+    assert_eq!(after["provider_status"], "delivered", "{after}");
+
+    // Another account cannot touch it, even with its own valid signature.
+    let globex = app.create_account("globex").await;
+    app.patch(
+        "/api/v1/settings",
+        &globex.key,
+        json!({"twilio": {"account_sid": ACCOUNT_SID, "auth_token": TOKEN}}),
+    )
+    .await;
+    let theirs = format!(
+        "{}/webhooks/twilio/status?account={}",
+        app.address, globex.id
+    );
+    assert_eq!(
+        signed_post(&app, &theirs, &status(&sid, "undelivered", Some("30003")))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let still = test_message(&app, key, &campaign).await;
+    assert_eq!(still["provider_status"], "delivered", "{still}");
+    assert_eq!(still["error_code"], Value::Null);
+}
