@@ -115,18 +115,15 @@ fn every_recipient_gets_exactly_one_message_though_the_server_is_killed_again_an
         id
     });
 
+    let path = format!("/api/v1/campaigns/{campaign}/progress");
+    let progress = |server: &Server| runtime.block_on(api.call(server, Method::GET, &path, None));
+
     // Kill it while it writes the audience, claims, sends and records; start it again each time.
     let mut seed = 42;
     let mut kills = 0;
     while kills < KILLS {
         std::thread::sleep(pause(&mut seed));
-        let progress = runtime.block_on(api.call(
-            &server,
-            Method::GET,
-            &format!("/api/v1/campaigns/{campaign}/progress"),
-            None,
-        ));
-        if progress["status"] == "completed" {
+        if progress(&server)["status"] == "completed" {
             break;
         }
         server.child.kill().unwrap();
@@ -137,18 +134,13 @@ fn every_recipient_gets_exactly_one_message_though_the_server_is_killed_again_an
 
     let start = Instant::now();
     let done = loop {
-        let progress = runtime.block_on(api.call(
-            &server,
-            Method::GET,
-            &format!("/api/v1/campaigns/{campaign}/progress"),
-            None,
-        ));
-        if progress["status"] == "completed" {
-            break progress;
+        let now = progress(&server);
+        if now["status"] == "completed" {
+            break now;
         }
         assert!(
             start.elapsed() < Duration::from_secs(120),
-            "not completed: {progress}"
+            "not completed: {now}"
         );
         std::thread::sleep(Duration::from_millis(200));
     };

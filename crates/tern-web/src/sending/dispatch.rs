@@ -70,13 +70,12 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
     loop {
         // Claim no more than can be sent at once (a claimed message waits for nothing), and
         // not for every slot that frees: a claim is a transaction.
-        let free = slots.available_permits();
-        if free < (options.concurrency / 4).max(1) {
-            let _ = slots.acquire().await;
-            tokio::time::sleep(Duration::from_millis(2)).await;
+        let quarter = (options.concurrency / 4).max(1);
+        if slots.available_permits() < quarter {
+            let _ = slots.acquire_many(quarter as u32).await;
             continue;
         }
-        let free = free.min(options.batch as usize) as u32;
+        let free = slots.available_permits().min(options.batch as usize) as u32;
         let now = Utc::now();
         let claimed = match state.store.claim(now, now + lease(&options), free).await {
             Ok(claimed) => claimed,

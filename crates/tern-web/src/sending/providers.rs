@@ -1,5 +1,6 @@
-//! Each account's provider, built from its settings and kept for a few seconds, so that a batch
-//! does not read settings per message and Twilio connections are reused.
+//! Each account's provider, built from its settings: the settings are read again every few
+//! seconds (not per message), and the provider is rebuilt only when they changed, so that
+//! Twilio's connections are reused.
 
 use std::{
     collections::HashMap,
@@ -12,8 +13,8 @@ use tern_delivery::{
     sandbox::{Sandbox, SandboxAccount},
     twilio::{Credentials, Twilio},
 };
-use tern_domain::ids::AccountId;
-use tern_store::AccountSettings;
+use tern_domain::{account::SandboxSettings, ids::AccountId};
+use tern_store::{AccountSettings, SealedTwilioCredentials};
 
 use crate::{ApiError, AppState};
 
@@ -63,7 +64,14 @@ pub struct Providers {
     twilio_api_base: String,
     /// Twilio's requests give up after this (the outbox's lease is longer).
     timeout: Duration,
-    built: Mutex<HashMap<AccountId, (Instant, Provider)>>,
+    built: Mutex<HashMap<AccountId, Built>>,
+}
+
+/// A provider and the settings it was built from.
+struct Built {
+    read_at: Instant,
+    from: (Option<SealedTwilioCredentials>, SandboxSettings),
+    provider: Provider,
 }
 
 impl Providers {
@@ -81,12 +89,20 @@ impl Providers {
         state: &AppState,
         account: AccountId,
     ) -> Result<Provider, ApiError> {
-        if let Some((at, provider)) = self.built.lock().expect("providers").get(&account)
-            && at.elapsed() < FRESH_FOR
+        if let Some(built) = self.built.lock().expect("providers").get(&account)
+            && built.read_at.elapsed() < FRESH_FOR
         {
-            return Ok(provider.clone());
+            return Ok(built.provider.clone());
         }
         let settings = state.store.settings(account).await?;
+        let from = (settings.twilio.clone(), settings.sandbox);
+        // Unchanged settings keep the provider, and with it Twilio's open connections.
+        if let Some(built) = self.built.lock().expect("providers").get_mut(&account)
+            && built.from == from
+        {
+            built.read_at = Instant::now();
+            return Ok(built.provider.clone());
+        }
         let provider = match &settings.twilio {
             Some(sealed) => {
                 let open = |s: &str| {
@@ -117,10 +133,12 @@ impl Providers {
                 },
             ),
         };
-        self.built
-            .lock()
-            .expect("providers")
-            .insert(account, (Instant::now(), provider.clone()));
+        let built = Built {
+            read_at: Instant::now(),
+            from,
+            provider: provider.clone(),
+        };
+        self.built.lock().expect("providers").insert(account, built);
         Ok(provider)
     }
 }
