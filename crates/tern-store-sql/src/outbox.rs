@@ -882,6 +882,43 @@ macro_rules! outbox {
                 Ok(counts)
             }
 
+            async fn campaign_figures(
+                &self,
+                account: AccountId,
+                campaigns: &[CampaignId],
+            ) -> StoreResult<Vec<(CampaignId, MessageState, Option<ProviderStatus>, u64)>> {
+                const ID: [(&str, &str); 1] = [("id", "text")];
+                let rows: Vec<Value> =
+                    campaigns.iter().map(|c| json!({ "id": c.to_string() })).collect();
+                let mut figures = Vec::new();
+                for chunk in rows.chunks(rows_per_statement($dialect, 1)) {
+                    let query = sqlx::query_as(AssertSqlSafe(format!(
+                        "{} SELECT campaign_id, state, provider_status, COUNT(*) FROM messages \
+                         WHERE campaign_id IN (SELECT id FROM u) AND test = 0 AND campaign_id IN \
+                         (SELECT id FROM campaigns WHERE account_id = $1) \
+                         GROUP BY campaign_id, state, provider_status",
+                        values_cte(&ID, chunk.len(), 2)
+                    )))
+                    .bind(account.to_string());
+                    let found: Vec<(String, String, Option<String>, i64)> =
+                        bind_rows_as(query, &ID, chunk)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_error)?;
+                    for (campaign, state, status, count) in found {
+                        figures.push((
+                            decode::uuid("campaign id", &campaign)?,
+                            decode::unit_enum("message state", &state)?,
+                            status
+                                .map(|s| decode::unit_enum("provider status", &s))
+                                .transpose()?,
+                            count as u64,
+                        ));
+                    }
+                }
+                Ok(figures)
+            }
+
             async fn messages(
                 &self,
                 account: AccountId,

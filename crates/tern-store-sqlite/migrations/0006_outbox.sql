@@ -41,8 +41,8 @@ CREATE TABLE messages (
 CREATE UNIQUE INDEX messages_recipient ON messages (campaign_id, contact_id);
 -- Claims take due messages in (due_at, id) order; with id in the index no sort is needed.
 CREATE INDEX messages_due ON messages (state, due_at, id);
--- Whether a campaign has anything left to send, without reading its sent messages.
-CREATE INDEX messages_campaign_state ON messages (campaign_id, state);
+-- Whether a campaign has anything left to send, and its headline figures, from the index alone.
+CREATE INDEX messages_campaign_state ON messages (campaign_id, test, state, provider_status);
 CREATE INDEX messages_lease ON messages (state, lease_until);
 CREATE INDEX messages_sid ON messages (provider_sid) WHERE provider_sid IS NOT NULL;
 CREATE INDEX messages_contact ON messages (contact_id, sent_at);

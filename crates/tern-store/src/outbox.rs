@@ -231,6 +231,13 @@ pub trait Outbox: Send + Sync {
         account: AccountId,
         campaign: CampaignId,
     ) -> StoreResult<ProgressCounts>;
+    /// Messages (tests aside) by campaign, state and provider status, for these campaigns of
+    /// the account: the listing's headline figures.
+    async fn campaign_figures(
+        &self,
+        account: AccountId,
+        campaigns: &[CampaignId],
+    ) -> StoreResult<Vec<(CampaignId, MessageState, Option<ProviderStatus>, u64)>>;
     /// A campaign's messages after id `after`, in id order; test messages only when `test`.
     async fn messages(
         &self,

@@ -312,6 +312,43 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
     );
     let campaign = store.campaign(acme, run.campaign_id).await.unwrap();
     assert_eq!(campaign.status, CampaignStatus::Completed);
+    let mut figures = store
+        .campaign_figures(acme, &[run.campaign_id])
+        .await
+        .unwrap();
+    figures.sort_by_key(|(_, state, status, _)| (format!("{state:?}"), format!("{status:?}")));
+    assert_eq!(
+        figures
+            .iter()
+            .map(|(_, state, status, n)| (*state, *status, *n))
+            .collect::<Vec<_>>(),
+        vec![
+            (MessageState::Failed, None, 1),
+            (MessageState::Sent, Some(ProviderStatus::Delivered), 1),
+            (MessageState::Sent, Some(ProviderStatus::Sent), 1),
+            (MessageState::Skipped, None, 1),
+        ]
+    );
+    assert!(
+        store
+            .campaign_figures(globex, &[run.campaign_id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The contacts of a batch, by id, in their account only.
+    let found = store.contacts_by_ids(acme, &ids[..2]).await.unwrap();
+    assert_eq!(
+        found.iter().map(|c| c.id).collect::<Vec<_>>(),
+        ids[..2].to_vec()
+    );
+    assert!(
+        store
+            .contacts_by_ids(globex, &ids)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Tracked links redirect and count, per account.
     let url = store

@@ -1,7 +1,7 @@
 //! A campaign after its design: launch, pause, resume and cancel; progress and messages; and
 //! test messages to the account's test numbers through the same dispatcher.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::{
     Json,
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tern_domain::{
     campaign::{CampaignStatus, CampaignType},
     delivery::{outcome::ProviderStatus, pacing::RunPlan},
-    ids::ContactId,
+    ids::{CampaignId, ContactId},
 };
 use tern_store::{CampaignChange, MessageRecord, MessageState, RunRecord, StoreError};
 use utoipa::ToSchema;
@@ -214,6 +214,47 @@ pub async fn cancel(
         "cancelled",
     )
     .await
+}
+
+/// A launched campaign's messages at a glance (test messages aside).
+#[derive(Serialize, ToSchema, Default, Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    /// Messages in the outbox, skipped ones included.
+    pub total: u64,
+    /// Not sent yet (queued, or with the provider awaiting its answer).
+    pub pending: u64,
+    /// Accepted by the provider.
+    pub sent: u64,
+    pub delivered: u64,
+    /// Refused by the provider, or reported undelivered or failed after sending.
+    pub failed: u64,
+    pub skipped: u64,
+}
+
+/// Sums a store's counts into each campaign's figures.
+pub fn figures_by_campaign(
+    rows: Vec<(CampaignId, MessageState, Option<ProviderStatus>, u64)>,
+) -> HashMap<CampaignId, Figures> {
+    let mut by_campaign: HashMap<CampaignId, Figures> = HashMap::new();
+    for (campaign, state, status, n) in rows {
+        let f = by_campaign.entry(campaign).or_default();
+        f.total += n;
+        match state {
+            MessageState::Queued | MessageState::Sending => f.pending += n,
+            MessageState::Skipped => f.skipped += n,
+            MessageState::Failed => f.failed += n,
+            MessageState::Cancelled => {}
+            MessageState::Sent => {
+                f.sent += n;
+                match status {
+                    Some(ProviderStatus::Delivered | ProviderStatus::Read) => f.delivered += n,
+                    Some(ProviderStatus::Undelivered | ProviderStatus::Failed) => f.failed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    by_campaign
 }
 
 /// Where a launched campaign's messages are.

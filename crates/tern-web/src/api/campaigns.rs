@@ -22,6 +22,7 @@ use tern_store::{
 };
 use utoipa::{IntoParams, ToSchema};
 
+use super::campaign_run::{Figures, figures_by_campaign};
 use crate::{
     ApiError, AppState,
     campaigns::{StepContext, check_steps},
@@ -48,6 +49,9 @@ pub struct CampaignView {
     pub revision: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Headline figures of a launched campaign, in listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Figures>,
 }
 
 impl From<&CampaignRecord> for CampaignView {
@@ -64,6 +68,7 @@ impl From<&CampaignRecord> for CampaignView {
             revision: c.revision,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            figures: None,
         }
     }
 }
@@ -245,7 +250,23 @@ pub async fn list(
         offset: params.offset.unwrap_or(0),
     };
     let campaigns = state.store.list_campaigns(account.id, &query).await?;
-    Ok(Json(campaigns.iter().map(CampaignView::from).collect()))
+    let launched: Vec<_> = campaigns
+        .iter()
+        .filter(|c| c.status != CampaignStatus::Draft)
+        .map(|c| c.id)
+        .collect();
+    let mut figures =
+        figures_by_campaign(state.store.campaign_figures(account.id, &launched).await?);
+    Ok(Json(
+        campaigns
+            .iter()
+            .map(|c| CampaignView {
+                figures: (c.status != CampaignStatus::Draft)
+                    .then(|| figures.remove(&c.id).unwrap_or_default()),
+                ..CampaignView::from(c)
+            })
+            .collect(),
+    ))
 }
 
 /// A campaign with its steps.

@@ -195,6 +195,26 @@ async fn a_launched_campaign_reaches_each_eligible_recipient_once_and_skips_the_
         "{done}"
     );
 
+    // The listing shows the same at a glance; a draft has no figures.
+    let draft = app
+        .post(
+            "/api/v1/campaigns",
+            key,
+            json!({"name": "Next", "type": "single", "channel": "sms"}),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED);
+    let listed = app.get("/api/v1/campaigns", key).await;
+    let listed = listed.body.as_array().unwrap().clone();
+    let ours = listed.iter().find(|c| c["id"] == id.as_str()).unwrap();
+    assert_eq!(
+        ours["figures"],
+        json!({"total": 8, "pending": 0, "sent": 3, "delivered": 3, "failed": 1, "skipped": 4}),
+        "{ours}"
+    );
+    let next = listed.iter().find(|c| c["name"] == "Next").unwrap();
+    assert!(next.get("figures").is_none(), "{next}");
+
     // One message per recipient, personalised, with a tracked link of this server.
     let messages = app
         .get(&format!("/api/v1/campaigns/{id}/messages"), key)
