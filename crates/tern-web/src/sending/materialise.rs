@@ -35,6 +35,8 @@ pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), Api
     };
     let condition = audience(&context, &campaign, &checked)?
         .ok_or_else(|| ApiError::Internal("a launched Single campaign has no segments".into()))?;
+    // While one batch is written, the next is read and composed.
+    let mut writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
     loop {
         let ids = state
             .store
@@ -55,15 +57,34 @@ pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), Api
             .collect();
         let done = (ids.len() as u32) < BATCH;
         let to = ids.last().copied().or(run.cursor);
-        match state.store.add_messages(&run, &messages, to, done).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict { .. }) => return Ok(()),
-            Err(e) => return Err(e.into()),
+        if !finished(writing.take()).await? {
+            return Ok(());
         }
+        let (store, batch) = (state.store.clone(), run.clone());
+        writing = Some(tokio::spawn(async move {
+            store.add_messages(&batch, &messages, to, done).await
+        }));
         if done {
-            tracing::info!(campaign = %campaign.id, "audience written to the outbox");
+            if finished(writing.take()).await? {
+                tracing::info!(campaign = %campaign.id, "audience written to the outbox");
+            }
             return Ok(());
         }
         run.cursor = to;
+    }
+}
+
+/// Waits for a batch's write: `false` when another node wrote it first (this pass ends).
+async fn finished(
+    writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>>,
+) -> Result<bool, ApiError> {
+    let Some(writing) = writing else {
+        return Ok(true);
+    };
+    match writing.await {
+        Ok(Ok(())) => Ok(true),
+        Ok(Err(StoreError::Conflict { .. })) => Ok(false),
+        Ok(Err(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::Internal(format!("writing a batch failed: {e}"))),
     }
 }
