@@ -232,7 +232,8 @@ macro_rules! campaigns {
             }
         }
 
-        async fn record_change(
+        /// Records one entry of a campaign's history (also the outbox's launches and stops).
+        pub(crate) async fn record_change(
             tx: &mut sqlx::Transaction<'_, $db>,
             c: &CampaignRecord,
             change: &CampaignChange,

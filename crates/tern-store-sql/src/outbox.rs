@@ -275,18 +275,7 @@ macro_rules! outbox {
                     constraint: "campaigns_revision".into(),
                 });
             }
-            sqlx::query(
-                "INSERT INTO campaign_changes (campaign_id, what, changed_by, changed_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(campaign.id.to_string())
-            .bind(&change.what)
-            .bind(&change.by)
-            .bind(decode::millis(change.at))
-            .execute(&mut **tx)
-            .await
-            .map_err(map_error)?;
-            Ok(())
+            crate::campaigns::record_change(tx, campaign, change).await
         }
 
         /// The rate windows of `names`, locked for this transaction.
