@@ -309,7 +309,7 @@ macro_rules! outbox {
                 .collect())
         }
 
-        /// How many marketing messages each contact got since `since`.
+        /// How many marketing messages each contact got (or is being sent) since `since`.
         async fn sent_since(
             tx: &mut sqlx::Transaction<'static, $db>,
             contacts: &[i64],
@@ -321,7 +321,8 @@ macro_rules! outbox {
             for chunk in rows.chunks(rows_per_statement($dialect, 1)) {
                 let query = sqlx::query_as(AssertSqlSafe(format!(
                     "{} SELECT contact_id, COUNT(*) FROM messages WHERE contact_id IN \
-                     (SELECT id FROM u) AND state = 'sent' AND test = 0 AND sent_at >= $1 \
+                     (SELECT id FROM u) AND state IN ('sent', 'sending') AND test = 0 \
+                     AND COALESCE(sent_at, claimed_at) >= $1 \
                      GROUP BY contact_id",
                     values_cte(&ID, chunk.len(), 2)
                 )))
@@ -554,7 +555,13 @@ macro_rules! outbox {
                             .unwrap_or(0),
                     };
                     match decide(&candidate, now, &mut budgets) {
-                        Decision::Send => send.push(json!({ "id": row.id })),
+                        Decision::Send => {
+                            send.push(json!({ "id": row.id }));
+                            // A second message to the same contact in this claim counts this one.
+                            if let (Some(contact), 0) = (row.contact_id, row.test) {
+                                *sent_recently.entry(contact).or_default() += 1;
+                            }
+                        }
                         Decision::Defer(at) => {
                             deferred.push(json!({ "id": row.id, "due_at": decode::millis(at) }))
                         }

@@ -48,6 +48,7 @@ macro_rules! conformance_suite {
             media_in_use_is_found_in_live_designs_of_the_account,
             the_outbox_is_written_once_and_claimed_within_the_rate,
             paused_and_quiet_campaigns_wait_and_cancelled_ones_stop,
+            the_frequency_cap_counts_messages_in_flight_and_in_the_same_claim,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {

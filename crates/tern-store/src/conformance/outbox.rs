@@ -519,3 +519,64 @@ pub async fn paused_and_quiet_campaigns_wait_and_cancelled_ones_stop(store: &dyn
     assert_eq!(state_of(ids[1]), MessageState::Sending);
     assert_eq!(state_of(ids[2]), MessageState::Cancelled);
 }
+
+pub async fn the_frequency_cap_counts_messages_in_flight_and_in_the_same_claim(store: &dyn Store) {
+    let acme = account(store, 1, "acme").await;
+    let ids = contacts(store, acme, 2).await;
+    let capped = RunPlan {
+        frequency_cap: Some(FrequencyCap {
+            messages: 1,
+            days: 1,
+        }),
+        ..plan()
+    };
+    let mut runs = Vec::new();
+    for n in [10, 11, 12] {
+        let run = launched(store, acme, n, capped).await;
+        let mut messages = vec![message(ids[0], "+14155550100", 100)];
+        if n != 10 {
+            messages.push(message(ids[1], "+14155550101", 100));
+        }
+        for m in &mut messages {
+            m.links.clear();
+        }
+        store
+            .add_messages(&run, &messages, Some(ids[1]), true)
+            .await
+            .unwrap();
+        runs.push(run);
+    }
+    let lease = at(200) + Duration::seconds(30);
+    // The first campaign's message is in flight (claimed, no answer yet)...
+    let first = store.claim(at(200), lease, 1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // ...so the others' messages to that contact are capped; of the two to the other contact
+    // in one claim, one goes.
+    let rest = store.claim(at(200), lease, 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|c| c.contact_id).collect::<Vec<_>>(),
+        vec![Some(ids[1])]
+    );
+    let mut reasons = Vec::new();
+    for run in &runs[1..] {
+        for m in store
+            .messages(acme, run.campaign_id, false, 0, 10)
+            .await
+            .unwrap()
+        {
+            reasons.push((m.contact_id, m.state, m.reason));
+        }
+    }
+    let skipped = |c: ContactId| {
+        reasons
+            .iter()
+            .filter(|(id, state, reason)| {
+                *id == Some(c)
+                    && *state == MessageState::Skipped
+                    && reason.as_deref() == Some("frequency_cap")
+            })
+            .count()
+    };
+    assert_eq!(skipped(ids[0]), 2, "{reasons:?}");
+    assert_eq!(skipped(ids[1]), 1, "{reasons:?}");
+}
