@@ -4,7 +4,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tern_domain::{
     campaign::{
-        design::{Composed, Route, SHORT_CODE_LEN},
+        design::{Composed, Route},
         estimate::{AudienceGroup, SkipReason, reach},
     },
     contact::{Cart, ContactState},
@@ -22,12 +22,7 @@ use crate::{ApiError, AppState};
 /// A short code that stands for `url` in previews: the same link always gets the same code, of
 /// the length real codes have.
 pub fn preview_code(url: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    Sha256::digest(url.as_bytes())
-        .iter()
-        .take(SHORT_CODE_LEN)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    crate::sending::recipient::short_code(&Sha256::digest(url.as_bytes()))
 }
 
 /// A media item of the design, as the recipient's phone fetches it.

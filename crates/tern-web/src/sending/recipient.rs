@@ -19,9 +19,15 @@ use crate::{campaigns::checks::StepContext, random};
 
 /// A fresh short code for a tracked link: 8 characters of 62, 47 bits of randomness.
 pub fn link_code() -> String {
+    short_code(&random::<SHORT_CODE_LEN>())
+}
+
+/// A short code's characters (letters and digits) from the first bytes of `bytes`.
+pub fn short_code(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    random::<SHORT_CODE_LEN>()
+    bytes
         .iter()
+        .take(SHORT_CODE_LEN)
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect()
 }
