@@ -209,7 +209,7 @@ fn check_url(key: &str, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

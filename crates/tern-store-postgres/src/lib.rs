@@ -11,6 +11,7 @@ mod keys;
 mod media;
 mod outbox;
 mod segments;
+mod sessions;
 mod settings;
 mod users;
 

@@ -616,3 +616,4 @@ macro_rules! segments {
 }
 
 mod outbox;
+mod sessions;

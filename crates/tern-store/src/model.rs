@@ -66,6 +66,20 @@ pub struct NewUser {
     pub created_at: DateTime<Utc>,
 }
 
+/// A panel sign-in, found by the hash of its cookie's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub account_id: AccountId,
+    /// The user's e-mail, for the panel's header.
+    pub email: String,
+    /// What every form and every unsafe API call from the panel must carry.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Twilio credentials, secrets sealed with the operator's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedTwilioCredentials {

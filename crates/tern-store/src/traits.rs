@@ -7,7 +7,7 @@ use tern_domain::ids::{AccountId, ApiKeyId};
 
 use crate::{
     Account, AccountSettings, ApiKeyRecord, Campaigns, Contacts, Events, Imports, NewAccount,
-    NewApiKeyRecord, NewUser, Outbox, Segments, StoreError, User,
+    NewApiKeyRecord, NewUser, Outbox, Segments, Session, StoreError, User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -60,6 +60,17 @@ pub trait Users: Send + Sync {
     async fn user_by_email(&self, email: &str) -> StoreResult<(User, String)>;
 }
 
+/// Panel sign-ins.
+#[async_trait]
+pub trait Sessions: Send + Sync {
+    /// Starts a session; `session.email` is ignored (it is the user's).
+    async fn create_session(&self, session: Session) -> StoreResult<()>;
+    /// The session with this token hash, unless it has expired by `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Session>;
+    /// Ends a session (ending one that is gone is not an error).
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+}
+
 /// Per-account settings.
 #[async_trait]
 pub trait Settings: Send + Sync {
@@ -98,6 +109,7 @@ pub trait Store:
     Accounts
     + ApiKeys
     + Users
+    + Sessions
     + Settings
     + Media
     + Contacts
@@ -114,6 +126,7 @@ impl<T> Store for T where
     T: Accounts
         + ApiKeys
         + Users
+        + Sessions
         + Settings
         + Media
         + Contacts

@@ -16,7 +16,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{ApiError, AppState, api, error::InternalCause, ops, public, webhooks};
+use crate::{ApiError, AppState, api, error::InternalCause, ops, panel, public, webhooks};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     let openapi = std::sync::Arc::new(openapi);
     Router::new()
         .merge(api_router)
+        .merge(panel::router(state.clone()))
         .route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -7,10 +7,13 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
-use tern_domain::{credential::api_key_hash, ids::ApiKeyId};
+use tern_domain::{
+    credential::api_key_hash,
+    ids::{ApiKeyId, UserId},
+};
 use tern_store::{Account, StoreError};
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, session};
 
 /// `Json<T>` whose rejections are [`ApiError`]s.
 pub struct ApiJson<T>(pub T);
@@ -83,8 +86,33 @@ impl FromRequestParts<AppState> for WriteKeyAuth {
     }
 }
 
-/// The account whose API key signed the request, and that key's id.
-pub struct AccountAuth(pub Account, pub ApiKeyId);
+/// Who acts on an account: an API key, or a user signed in to the panel.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    Key(ApiKeyId),
+    User(UserId),
+}
+
+impl Actor {
+    pub fn key(self) -> Option<ApiKeyId> {
+        match self {
+            Self::Key(id) => Some(id),
+            Self::User(_) => None,
+        }
+    }
+
+    /// How records name who changed them.
+    pub fn by(self) -> String {
+        match self {
+            Self::Key(id) => format!("key:{id}"),
+            Self::User(id) => format!("user:{id}"),
+        }
+    }
+}
+
+/// The account an API key or a panel session acts on, and who acts. The panel's calls change
+/// something only with the session's CSRF token in `x-csrf-token`.
+pub struct AccountAuth(pub Account, pub Actor);
 
 impl FromRequestParts<AppState> for AccountAuth {
     type Rejection = ApiError;
@@ -93,9 +121,25 @@ impl FromRequestParts<AppState> for AccountAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let secret = bearer(parts).ok_or(ApiError::Unauthorized(
-            "send an API key as 'Authorization: Bearer <key>'",
-        ))?;
+        let Some(secret) = bearer(parts) else {
+            let session =
+                session::current(state, &parts.headers)
+                    .await?
+                    .ok_or(ApiError::Unauthorized(
+                        "send an API key as 'Authorization: Bearer <key>'",
+                    ))?;
+            let given = parts
+                .headers
+                .get(session::CSRF_HEADER)
+                .and_then(|v| v.to_str().ok());
+            if session::is_unsafe(&parts.method) && !session::csrf_matches(&session, given) {
+                return Err(ApiError::Forbidden(
+                    "the panel's request lacks its CSRF token (x-csrf-token)",
+                ));
+            }
+            let account = state.store.account(session.account_id).await?;
+            return Ok(Self(account, Actor::User(session.user_id)));
+        };
         let key = match state
             .store
             .use_api_key(&api_key_hash(secret), Utc::now())
@@ -108,7 +152,10 @@ impl FromRequestParts<AppState> for AccountAuth {
             }
             other => other?,
         };
-        Ok(Self(state.store.account(key.account_id).await?, key.id))
+        Ok(Self(
+            state.store.account(key.account_id).await?,
+            Actor::Key(key.id),
+        ))
     }
 }
 
@@ -146,6 +193,6 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }

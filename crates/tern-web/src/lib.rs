@@ -1,17 +1,20 @@
 //! Tern's HTTP surface: the JSON API under `/api/v1`, the operations endpoints, and (later) the
 //! panel, sharing one [`AppState`].
 
-mod api;
+pub(crate) mod api;
 mod app;
 pub mod audience;
 pub mod blobs;
 pub mod campaigns;
+pub mod demo;
 mod error;
 mod extract;
 pub mod operator;
 mod ops;
+mod panel;
 mod public;
 pub mod sending;
+mod session;
 mod state;
 pub mod webhooks;
 

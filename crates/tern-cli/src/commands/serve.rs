@@ -14,6 +14,9 @@ pub struct ServeArgs {
     /// Run only these roles (comma-separated) [default: all]
     #[arg(long, value_enum, value_delimiter = ',')]
     role: Vec<Role>,
+    /// Make a demo account to look around in (once), and print its login
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
@@ -59,10 +62,8 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
             },
         );
     }
-    if roles.contains(&Role::Panel) {
-        tracing::info!("the panel is not built yet");
-    }
-    if !roles.contains(&Role::Api) {
+    // The panel's pages call the API, so a node serving either serves both.
+    if !roles.contains(&Role::Api) && !roles.contains(&Role::Panel) {
         tracing::info!("no role that serves HTTP was chosen; the workers run until stopped");
         shutdown_signal()?.await;
         return Ok(());
@@ -72,12 +73,38 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("TERN_BIND: listen on {}", config.bind))?;
+    if args.demo {
+        demo(&state, &config).await?;
+    }
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, twilio_api_base = %config.twilio_api_base, backend = if config.database_url.starts_with("sqlite") { "sqlite" } else { "postgres" }, startup_ms = started.elapsed().as_millis() as u64, "tern is serving");
     axum::serve(listener, tern_web::router(state))
         .with_graceful_shutdown(stop)
         .await
         .context("serve HTTP")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Seeds the demo account once; prints its login (kept owner-only in the data folder, since only
+/// its hash is stored).
+async fn demo(state: &AppState, config: &Config) -> anyhow::Result<()> {
+    let file = config.data_dir.join("demo-login.txt");
+    let login = match tern_web::demo::seed(state).await? {
+        Some(login) => {
+            let text = format!("e-mail: {}\npassword: {}\n", login.email, login.password);
+            std::fs::create_dir_all(&config.data_dir)?;
+            let _ = std::fs::remove_file(&file);
+            crate::config::write_private(&file, &text)?;
+            text
+        }
+        None => std::fs::read_to_string(&file).unwrap_or_else(|_| {
+            format!("the demo account exists; its login was printed when it was made (not found in {})\n", file.display())
+        }),
+    };
+    println!(
+        "\nTern demo: open {}/login and sign in with\n{login}",
+        config.public_url
+    );
     Ok(())
 }
 

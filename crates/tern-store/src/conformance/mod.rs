@@ -20,7 +20,7 @@ pub use outbox::*;
 
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
-    Store, StoreError,
+    Session, Store, StoreError,
 };
 
 /// Generates one `#[tokio::test]` per story; `$fresh` is an async fn returning a fresh, migrated
@@ -34,6 +34,7 @@ macro_rules! conformance_suite {
             the_mms_flag_changes_only_the_account_it_names,
             api_keys_authenticate_until_revoked_and_list_per_account,
             users_are_unique_by_email,
+            sessions_last_until_they_expire_or_end,
             settings_start_with_defaults_and_round_trip,
             migrations_are_idempotent_and_readiness_reports_them,
             media_is_stored_once_per_account_and_found_only_through_its_account_or_token,
@@ -265,6 +266,57 @@ pub async fn users_are_unique_by_email(store: &dyn Store) {
         .map(|u| u.email)
         .collect();
     assert_eq!(emails, ["bob@globex.test"]);
+}
+
+pub async fn sessions_last_until_they_expire_or_end(store: &dyn Store) {
+    let acme = account(store, 1, "acme").await;
+    store
+        .create_user(NewUser {
+            id: id(31),
+            account_id: acme,
+            email: "ann@acme.test".parse().unwrap(),
+            password_hash: "argon".into(),
+            created_at: at(0),
+        })
+        .await
+        .unwrap();
+    let session = |hash: &str, expires: i64| Session {
+        token_hash: hash.into(),
+        user_id: id(31),
+        account_id: acme,
+        email: String::new(),
+        csrf_token: format!("csrf-{hash}"),
+        created_at: at(0),
+        expires_at: at(expires),
+    };
+    store.create_session(session("a", 100)).await.unwrap();
+    store.create_session(session("b", 100)).await.unwrap();
+    let found = store.session("a", at(99)).await.unwrap();
+    assert_eq!(
+        found,
+        Session {
+            email: "ann@acme.test".into(),
+            ..session("a", 100)
+        }
+    );
+    assert!(matches!(
+        store.session("a", at(100)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.session("c", at(1)).await,
+        Err(StoreError::NotFound)
+    ));
+    store.end_session("a").await.unwrap();
+    store.end_session("a").await.unwrap();
+    assert!(matches!(
+        store.session("a", at(1)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.session("b", at(1)).await.unwrap().csrf_token,
+        "csrf-b"
+    );
 }
 
 pub async fn settings_start_with_defaults_and_round_trip(store: &dyn Store) {

@@ -112,7 +112,7 @@ pub async fn launch(
 async fn move_run(
     state: &AppState,
     account: &tern_store::Account,
-    key: tern_domain::ids::ApiKeyId,
+    key: crate::extract::Actor,
     id: &str,
     from: &[CampaignStatus],
     to: CampaignStatus,

@@ -14,7 +14,7 @@ use tern_domain::{
     campaign::{
         CampaignStatus, CampaignType, Channel, Step, check_name, mms_refusal, steps::StepProblem,
     },
-    ids::{ApiKeyId, CampaignId},
+    ids::CampaignId,
     template::Position,
 };
 use tern_store::{
@@ -27,7 +27,7 @@ use crate::{
     ApiError, AppState,
     campaigns::{StepContext, check_steps},
     error::ErrorBody,
-    extract::{AccountAuth, ApiJson, ApiQuery},
+    extract::{AccountAuth, Actor, ApiJson, ApiQuery},
     random,
 };
 
@@ -110,8 +110,8 @@ impl From<StepProblem> for StepProblemView {
     }
 }
 
-pub(crate) fn by(key: ApiKeyId) -> String {
-    format!("key:{key}")
+pub(crate) fn by(actor: Actor) -> String {
+    actor.by()
 }
 
 pub(crate) fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
@@ -336,7 +336,7 @@ async fn save(
     state: &AppState,
     mut campaign: CampaignRecord,
     what: String,
-    key: ApiKeyId,
+    key: Actor,
 ) -> Result<CampaignRecord, ApiError> {
     let now = Utc::now();
     campaign.revision += 1;

@@ -101,7 +101,7 @@ pub async fn upload(
         height: report.height.unwrap_or_default(),
         frames: report.frames.unwrap_or(1),
         file_name: name,
-        uploaded_by: Some(key_id),
+        uploaded_by: key_id.key(),
         created_at: Utc::now(),
     };
     let (item, created) = state.store.create_media(item).await?;

@@ -2,15 +2,15 @@
 
 mod account;
 mod admin;
-mod campaign_review;
-mod campaign_run;
-mod campaigns;
-mod contacts;
+pub(crate) mod campaign_review;
+pub(crate) mod campaign_run;
+pub(crate) mod campaigns;
+pub(crate) mod contacts;
 mod imports;
 mod keys;
-mod media;
-mod segments;
-mod settings;
+pub(crate) mod media;
+pub(crate) mod segments;
+pub(crate) mod settings;
 mod tracking;
 mod views;
 

@@ -11,6 +11,7 @@ mod isolation;
 mod media;
 mod openapi;
 mod ops;
+mod panel;
 mod segment_client;
 mod segments;
 mod settings;

@@ -1,0 +1,269 @@
+// The Design step: text with personalization and live counters, UCS-2 replacements, pictures
+// by drag and drop (with the exact refusal and the offer to fit), a phone preview, test sends.
+import { $, $$, api, el, problemList, toast, words, pageData, debounce, ApiFailure } from './panel.js';
+
+const page = pageData('wizard-data');
+const id = page.campaign.id;
+const form = $('#design-form');
+const body = $('#body');
+const library = new Map(page.data.media.map((m) => [m.id, m]));
+let media = [...(page.content.media ?? [])];
+let channel = page.campaign.channel;
+
+function design() {
+  return {
+    channel,
+    body: body.value,
+    media: channel === 'mms' ? media : [],
+    shorten_links: form.elements.shorten_links.checked,
+    opt_out_footer: form.elements.opt_out_footer.checked,
+    max_segments: Number(form.elements.max_segments.value),
+  };
+}
+
+// Saving ------------------------------------------------------------------------------------
+
+let saved = JSON.stringify(design());
+async function save() {
+  const current = design();
+  const view = await api('PUT', `/campaigns/${id}/steps/design`, current);
+  saved = JSON.stringify(current);
+  $('#save-state').textContent = 'Saved';
+  return view;
+}
+const autosave = debounce(() => {
+  if (JSON.stringify(design()) !== saved) save().catch((e) => toast(e.message, 'error'));
+}, 1200);
+
+// Counters and preview ---------------------------------------------------------------------
+
+function contactId() {
+  const typed = $('#preview-contact-id').value.trim();
+  const chosen = typed || $('#preview-contact').value;
+  return chosen ? Number(chosen) : undefined;
+}
+
+function showCounters(counters) {
+  const set = (name, text) => { $(`[data-counter="${name}"]`).textContent = text; };
+  if (!counters) {
+    set('characters', '—');
+    set('encoding', '');
+    set('segments', '');
+    set('limit', '');
+    return;
+  }
+  const mms = counters.channel === 'mms';
+  set('characters', `${counters.characters} characters`);
+  // For MMS the encoding is the one its text needs as SMS, outside the MMS countries.
+  set('encoding', counters.encoding === 'ucs2' ? 'UCS-2' : 'GSM-7');
+  set('segments', mms ? 'MMS, not segmented' : `${counters.segments} segment${counters.segments === 1 ? '' : 's'}`);
+  const limit = $('[data-counter="limit"]');
+  limit.textContent = `${counters.units} of ${counters.limit} ${counters.encoding === 'ucs2' || mms ? 'UTF-16 units' : 'septets'}`;
+  limit.classList.toggle('over', !counters.fits);
+  const ucs2 = counters.ucs2_characters;
+  const box = $('#ucs2');
+  box.hidden = ucs2.length === 0;
+  const seen = new Map();
+  for (const c of ucs2) if (!seen.has(c.char)) seen.set(c.char, c.replacement);
+  $('#ucs2-list').replaceChildren(...[...seen].map(([char, replacement]) => el('li', {},
+    el('code', {}, char), ' ',
+    replacement == null
+      ? el('span', { class: 'muted' }, 'no GSM-7 look-alike: remove it to stay GSM-7')
+      : el('button', { type: 'button', class: 'button small', onclick: () => replace(new Map([[char, replacement]])) }, `Replace with “${replacement}”`))));
+  $('#replace-all').hidden = ![...seen.values()].some((r) => r != null);
+  $('#replace-all').onclick = () => replace(new Map([...seen].filter(([, r]) => r != null)));
+}
+
+function replace(pairs) {
+  let text = body.value;
+  for (const [char, replacement] of pairs) text = text.split(char).join(replacement);
+  body.value = text;
+  refresh();
+}
+
+function showPreview(view) {
+  $('#preview-to').textContent = view.contact ? `To ${view.contact.phone ?? 'no phone'}${view.contact.country ? ` (${view.contact.country})` : ''}` : 'Sample contact';
+  $('#preview-media').replaceChildren(...(view.route === 'mms' ? view.media : []).map((m) => el('img', { src: m.url, alt: `Picture ${m.width}×${m.height}`, class: 'phone-media' })));
+  $('#preview-text').textContent = view.text ?? '';
+  $('#preview-text').hidden = !view.text;
+  const notes = [];
+  if (view.skipped) notes.push(`This contact would be skipped: ${words(view.skipped)}.`);
+  if (view.render_error) notes.push(view.render_error);
+  if (view.route === 'sms_with_link') notes.push('Outside MMS countries the picture goes as a link in an SMS.');
+  $('#preview-note').textContent = notes.join(' ');
+  const problems = $('#design-problems');
+  problems.replaceChildren(view.problems.length ? problemList(view.problems) : '');
+}
+
+let sequence = 0;
+const refresh = debounce(async () => {
+  const mine = ++sequence;
+  try {
+    const view = await api('POST', `/campaigns/${id}/preview`, { design: design(), contact_id: contactId() });
+    if (mine !== sequence) return;
+    showCounters(view.counters);
+    showPreview(view);
+  } catch (error) {
+    if (mine === sequence) $('#design-problems').replaceChildren(el('p', { class: 'alert error' }, error.message));
+  }
+  autosave();
+}, 200);
+
+// Personalization ---------------------------------------------------------------------------
+
+$('#insert-variable').addEventListener('click', () => {
+  const text = $('#variable').value;
+  const [start, end] = [body.selectionStart, body.selectionEnd];
+  body.setRangeText(text, start, end, 'end');
+  body.focus();
+  refresh();
+});
+
+// Channel -----------------------------------------------------------------------------------
+
+for (const radio of $$('input[name="channel"]', form)) {
+  radio.addEventListener('change', () => {
+    channel = radio.value;
+    $('#media-section').hidden = channel !== 'mms';
+    $('#channel-tag').textContent = channel.toUpperCase();
+    refresh();
+  });
+}
+
+// Pictures ----------------------------------------------------------------------------------
+
+function showAttached() {
+  $('#attached').replaceChildren(...media.map((mediaId) => {
+    const item = library.get(mediaId);
+    return el('li', { class: 'attached-item' },
+      item ? el('img', { src: item.url, alt: '' }) : null,
+      el('span', {}, item ? `${item.file_name} · ${Math.round(item.bytes / 1024)} KB` : mediaId),
+      el('button', { type: 'button', class: 'button small ghost', 'aria-label': `Remove ${item?.file_name ?? 'picture'}`, onclick: () => { media = media.filter((m) => m !== mediaId); showAttached(); refresh(); } }, 'Remove'));
+  }));
+}
+
+function attach(item) {
+  library.set(item.id, item);
+  if (!media.includes(item.id)) media.push(item.id);
+  $('#media-error').hidden = true;
+  showAttached();
+  refresh();
+}
+
+async function upload(file, name = file.name) {
+  const data = new FormData();
+  data.append('file', file, name);
+  return api('POST', '/media', data);
+}
+
+async function fit(file) {
+  const data = new FormData();
+  data.append('file', file, file.name);
+  const fitted = await api('POST', '/media/fit', data);
+  const bytes = Uint8Array.from(atob(fitted.data_base64), (c) => c.charCodeAt(0));
+  const name = file.name.replace(/\.[^.]*$/, '') + `.${fitted.format === 'jpeg' ? 'jpg' : fitted.format}`;
+  attach(await upload(new Blob([bytes], { type: fitted.mime }), name));
+  toast(`Fitted to ${Math.round(fitted.bytes / 1024)} KB (${fitted.width}×${fitted.height}) and attached.`);
+}
+
+async function take(file) {
+  const box = $('#media-error');
+  box.hidden = true;
+  try {
+    attach(await upload(file));
+    toast(`${file.name} attached.`);
+  } catch (error) {
+    if (!(error instanceof ApiFailure)) throw error;
+    const messages = error.problems.length ? error.problems.map((p) => p.message) : [error.message];
+    const fittable = error.problems.some((p) => ['too_large', 'too_wide', 'too_tall', 'too_many_pixels'].includes(p.code));
+    box.replaceChildren(
+      el('p', {}, el('strong', {}, `${file.name} was refused: `), messages.join('; ')),
+      fittable ? el('button', { type: 'button', class: 'button small', id: 'fit', onclick: () => fit(file).catch((e) => { box.replaceChildren(el('p', {}, e.message)); }) }, 'Fit it to the limit') : null,
+    );
+    box.hidden = false;
+  }
+}
+
+const zone = $('#dropzone');
+zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over'); });
+zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+zone.addEventListener('drop', (event) => {
+  event.preventDefault();
+  zone.classList.remove('over');
+  for (const file of event.dataTransfer.files) take(file);
+});
+zone.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); $('#file').click(); }
+});
+$('#file').addEventListener('change', (event) => {
+  for (const file of event.target.files) take(file);
+  event.target.value = '';
+});
+$('#library').addEventListener('change', (event) => {
+  const item = library.get(event.target.value);
+  if (item) attach(item);
+  event.target.value = '';
+});
+
+// Test sends --------------------------------------------------------------------------------
+
+function showTests(messages) {
+  $('#tests').replaceChildren(...messages.slice(-10).reverse().map((m) => el('tr', {},
+    el('td', {}, m.to),
+    el('td', {}, el('span', { class: `status status-${m.provider_status ?? m.state}` }, words(m.provider_status ?? m.state)),
+      m.error_message ? el('span', { class: 'muted small' }, ` ${m.error_message}`) : null))));
+}
+
+let polling;
+async function pollTests(until) {
+  clearTimeout(polling);
+  const messages = await api('GET', `/campaigns/${id}/tests`);
+  showTests(messages);
+  const settled = messages.every((m) => ['delivered', 'undelivered', 'failed'].includes(m.provider_status) || m.state === 'failed');
+  if (!settled && Date.now() < until) polling = setTimeout(() => pollTests(until), 1000);
+}
+
+$('#send-test')?.addEventListener('click', async (event) => {
+  event.target.disabled = true;
+  try {
+    await save();
+    await api('POST', `/campaigns/${id}/tests`, { contact_id: contactId() });
+    toast('Test sent.');
+    await pollTests(Date.now() + 60000);
+  } catch (error) {
+    toast(error.message, 'error');
+  } finally {
+    event.target.disabled = false;
+  }
+});
+
+// Preview contact ---------------------------------------------------------------------------
+
+api('GET', '/contacts?limit=25&consent=subscribed').then((listed) => {
+  $('#preview-contact').append(...listed.contacts.filter((c) => c.phone).map((c) => el('option', { value: c.id },
+    [c.attributes.first_name, c.attributes.last_name].filter(Boolean).join(' ') || `#${c.id}`, ` · ${c.phone}`)));
+}).catch(() => {});
+
+// Wiring ------------------------------------------------------------------------------------
+
+form.addEventListener('input', refresh);
+form.addEventListener('change', refresh);
+$('#preview-contact').addEventListener('change', refresh);
+$('#preview-contact-id').addEventListener('input', refresh);
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const view = await save();
+    if (!view.complete) {
+      $('#design-problems').replaceChildren(problemList(view.problems));
+      toast('Saved; the design still has something to fix.', 'warn');
+      return;
+    }
+    location.assign(page.next ? `/campaigns/${id}/steps/${page.next}` : `/campaigns/${id}`);
+  } catch (error) {
+    $('#design-problems').replaceChildren(el('p', { class: 'alert error', role: 'alert' }, error.message));
+  }
+});
+showAttached();
+refresh();
+api('GET', `/campaigns/${id}/tests`).then(showTests).catch(() => {});

@@ -1,0 +1,116 @@
+// The wizard's Segments, Rules, Goals and Launch steps: saved through the API.
+import { $, $$, api, el, problemList, toast, words, pageData, debounce } from './panel.js';
+
+const page = pageData('wizard-data');
+const id = page.campaign.id;
+const form = $('#step-form');
+const problemsBox = $('#step-problems');
+
+async function save(content) {
+  const view = await api('PUT', `/campaigns/${id}/steps/${page.step}`, content);
+  problemsBox.replaceChildren(view.problems.length ? problemList(view.problems) : '');
+  return view;
+}
+
+function numberOrNull(name) {
+  const value = form.elements[name]?.value.trim();
+  return value ? Number(value) : null;
+}
+
+const collect = {
+  segments() {
+    const include = [];
+    const exclude = [];
+    for (const input of $$('input[data-segment]:checked', form)) {
+      if (input.value === 'include') include.push(input.dataset.segment);
+      if (input.value === 'exclude') exclude.push(input.dataset.segment);
+    }
+    return { include, exclude };
+  },
+  rules() {
+    const content = { delay_minutes: numberOrNull('delay_minutes') ?? 0 };
+    if (page.campaign.type === 'cart_reminder') {
+      content.min_cart_value = numberOrNull('min_cart_value');
+      content.per_contact_days = numberOrNull('per_contact_days');
+      content.product_ids = page.content.product_ids ?? [];
+    }
+    return content;
+  },
+  goals() {
+    const content = { event: form.elements.event.value.trim(), window_hours: numberOrNull('window_hours') ?? 72 };
+    const revenue = form.elements.revenue_property.value.trim();
+    if (revenue) content.revenue_property = revenue;
+    return content;
+  },
+  launch() {
+    const later = form.elements.when.value === 'later';
+    const content = {
+      send_at: later ? form.elements.send_at.value : 'now',
+      quiet_hours: { allowed_from: form.elements.allowed_from.value, allowed_until: form.elements.allowed_until.value },
+    };
+    const throttle = numberOrNull('throttle');
+    if (throttle) content.throttle = throttle;
+    return content;
+  },
+};
+
+async function showReach() {
+  const box = $('#reach');
+  if (!box) return;
+  const { include } = collect.segments();
+  if (!include.length) {
+    box.replaceChildren(el('h2', {}, 'Reachable'), el('p', { class: 'muted' }, 'Include a segment to see who can be reached.'));
+    return;
+  }
+  try {
+    const estimate = await api('GET', `/campaigns/${id}/audience`);
+    const skipped = Object.entries(estimate.skipped).filter(([, n]) => n > 0);
+    box.replaceChildren(
+      el('h2', {}, 'Reachable'),
+      el('p', { class: 'count' }, el('strong', { id: 'reachable' }, estimate.recipients), ` of ${estimate.audience} contacts`),
+      skipped.length ? el('ul', { class: 'reasons' }, skipped.map(([reason, n]) => el('li', {}, `${words(reason)}: `, el('strong', {}, n)))) : el('p', { class: 'muted' }, 'Nobody excluded.'),
+    );
+  } catch (error) {
+    box.replaceChildren(el('h2', {}, 'Reachable'), el('p', { class: 'alert error' }, error.message));
+  }
+}
+
+if (page.step === 'segments') {
+  const changed = debounce(async () => {
+    try {
+      await save(collect.segments());
+      await showReach();
+    } catch (error) {
+      toast(error.message, 'error');
+    }
+  }, 250);
+  form.addEventListener('change', changed);
+  showReach();
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const action = event.submitter?.value;
+  try {
+    const view = await save(collect[page.step]());
+    if (page.step === 'launch') {
+      if (action !== 'launch') {
+        location.reload();
+        return;
+      }
+      if (!view.complete) return;
+      event.submitter.disabled = true;
+      await api('POST', `/campaigns/${id}/launch`);
+      location.assign(`/campaigns/${id}`);
+      return;
+    }
+    if (!view.complete) {
+      toast('Saved; this step still has something to fix.', 'warn');
+      return;
+    }
+    location.assign(page.next ? `/campaigns/${id}/steps/${page.next}` : `/campaigns/${id}`);
+  } catch (error) {
+    problemsBox.replaceChildren(el('p', { class: 'alert error', role: 'alert' }, error.message));
+    if (event.submitter) event.submitter.disabled = false;
+  }
+});

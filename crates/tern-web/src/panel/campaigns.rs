@@ -1,0 +1,205 @@
+//! The SMS listing, Create, the wizard's steps and the campaign page after launch.
+
+use axum::{
+    Form, Json,
+    extract::{Path, Query, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tern_domain::campaign::{CampaignType, Channel};
+
+use super::{PanelError, Signed, page};
+use crate::{
+    ApiError, AppState,
+    api::{campaign_review, campaign_run, campaigns, media, segments, settings},
+    extract::{ApiJson, ApiQuery},
+};
+
+/// The listing's filters, as the form sends them (an empty field means any).
+#[derive(Deserialize, Serialize, Default)]
+pub struct Filters {
+    #[serde(default)]
+    search: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    channel: String,
+}
+
+#[derive(Serialize)]
+struct TypeChoice {
+    value: &'static str,
+    label: &'static str,
+    steps: Vec<&'static str>,
+}
+
+fn type_choices() -> Vec<TypeChoice> {
+    CampaignType::ALL
+        .iter()
+        .map(|t| TypeChoice {
+            value: t.as_str(),
+            label: t.label(),
+            steps: t.steps().iter().map(|s| s.as_str()).collect(),
+        })
+        .collect()
+}
+
+async fn render_listing(
+    state: AppState,
+    signed: &Signed,
+    filters: Filters,
+    create_error: Option<String>,
+) -> Result<Response, PanelError> {
+    let mut query = serde_json::Map::new();
+    for (key, value) in [
+        ("search", &filters.search),
+        ("status", &filters.status),
+        ("type", &filters.kind),
+        ("channel", &filters.channel),
+    ] {
+        if !value.trim().is_empty() {
+            query.insert(key.into(), Value::String(value.trim().to_owned()));
+        }
+    }
+    query.insert("limit".into(), json!(200));
+    let (listed, filter_error) = match serde_json::from_value(Value::Object(query)) {
+        Ok(params) => match campaigns::list(State(state), signed.auth(), ApiQuery(params)).await {
+            Ok(Json(list)) => (list, None),
+            Err(ApiError::Invalid { message, .. }) => (Vec::new(), Some(message)),
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => (
+            Vec::new(),
+            Some("a filter has a value that is not one of its choices".to_owned()),
+        ),
+    };
+    page(
+        "campaigns.html",
+        json!({ "me": signed.me(), "nav": "campaigns", "campaigns": listed, "filters": filters, "filter_error": filter_error, "types": type_choices(), "create_error": create_error }),
+    )
+}
+
+pub async fn listing(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(filters): Query<Filters>,
+) -> Result<Response, PanelError> {
+    render_listing(state, &signed, filters, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    channel: Option<Channel>,
+}
+
+/// Create: a draft of the chosen type, opened at its first step.
+pub async fn create(
+    State(state): State<AppState>,
+    signed: Signed,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, PanelError> {
+    signed.check(&form.csrf)?;
+    let request = campaigns::NewCampaignRequest {
+        name: form.name,
+        kind: form.kind,
+        channel: form.channel,
+    };
+    match campaigns::create(State(state.clone()), signed.auth(), ApiJson(request)).await {
+        Ok((_, Json(created))) => {
+            let first = created.steps.first().map_or("design", |s| s.step.as_str());
+            Ok(
+                Redirect::to(&format!("/campaigns/{}/steps/{first}", created.campaign.id))
+                    .into_response(),
+            )
+        }
+        Err(e @ (ApiError::Invalid { .. } | ApiError::Forbidden(_))) => {
+            render_listing(state, &signed, Filters::default(), Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A draft opens at its first incomplete step; a launched campaign at its progress page.
+pub async fn open(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, PanelError> {
+    let Json(detail) =
+        campaigns::get(State(state.clone()), signed.auth(), Path(id.clone())).await?;
+    if detail.campaign.status == "draft" {
+        let step = detail
+            .steps
+            .iter()
+            .find(|s| !s.complete)
+            .or(detail.steps.last())
+            .map_or("design", |s| s.step.as_str());
+        return Ok(Redirect::to(&format!("/campaigns/{id}/steps/{step}")).into_response());
+    }
+    let Json(progress) = campaign_run::progress(State(state), signed.auth(), Path(id)).await?;
+    page(
+        "campaign.html",
+        json!({ "me": signed.me(), "nav": "campaigns", "campaign": detail.campaign, "progress": progress }),
+    )
+}
+
+/// One step of the wizard, with what that step's form needs.
+pub async fn step(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Response, PanelError> {
+    let auth = || signed.auth();
+    let Json(detail) = campaigns::get(State(state.clone()), auth(), Path(id.clone())).await?;
+    if detail.campaign.status != "draft" {
+        return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response());
+    }
+    let Some(current) = detail.steps.iter().position(|s| s.step == step) else {
+        return Err(ApiError::NotFound.into());
+    };
+    let state_of = || State(state.clone());
+    // What the step's form shows besides its own saved content.
+    let data = match step.as_str() {
+        "segments" => {
+            let Json(list) = segments::list(state_of(), auth()).await?;
+            json!({ "segments": list })
+        }
+        "design" => {
+            let Json(variables) =
+                campaign_review::variables(state_of(), auth(), Path(id.clone())).await?;
+            let Json(library) = media::list(state_of(), auth()).await?;
+            let Json(settings) = settings::get_settings(state_of(), auth()).await?;
+            json!({
+                "variables": variables,
+                "media": library,
+                "test_numbers": settings.test_numbers,
+                "mms_enabled": signed.account.mms_enabled,
+            })
+        }
+        "launch" => {
+            let Json(check) = campaign_review::check(state_of(), auth(), Path(id.clone())).await?;
+            let Json(settings) = settings::get_settings(state_of(), auth()).await?;
+            json!({ "check": check, "quiet_hours": settings.quiet_hours, "timezone": settings.timezone })
+        }
+        _ => json!({}),
+    };
+    let view = &detail.steps[current];
+    page(
+        "wizard.html",
+        json!({
+            "me": signed.me(), "nav": "campaigns",
+            "campaign": detail.campaign, "steps": detail.steps, "step": view,
+            "next": detail.steps.get(current + 1).map(|s| s.step.clone()),
+            "previous": current.checked_sub(1).map(|i| detail.steps[i].step.clone()),
+            "content": view.content.clone().unwrap_or_else(|| json!({})),
+            "data": data,
+        }),
+    )
+}

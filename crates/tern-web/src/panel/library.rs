@@ -1,0 +1,90 @@
+//! Contacts, Segments, the Media library and Settings: lists rendered on the server; imports,
+//! the segment builder's count, uploads and saving through the API from the page's script.
+
+use axum::{
+    Json,
+    extract::{Query, State},
+    response::Response,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{PanelError, Signed, page};
+use crate::{
+    ApiError, AppState,
+    api::{contacts, media, segments, settings},
+    extract::ApiQuery,
+};
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ContactFilters {
+    #[serde(default)]
+    search: String,
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    country: String,
+    after: Option<i64>,
+}
+
+pub async fn contacts(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(filters): Query<ContactFilters>,
+) -> Result<Response, PanelError> {
+    let mut query = serde_json::Map::new();
+    for (key, value) in [
+        ("search", &filters.search),
+        ("consent", &filters.consent),
+        ("country", &filters.country),
+    ] {
+        if !value.trim().is_empty() {
+            query.insert(key.into(), Value::String(value.trim().to_owned()));
+        }
+    }
+    if let Some(after) = filters.after {
+        query.insert("after".into(), json!(after));
+    }
+    let params = serde_json::from_value(Value::Object(query))
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (listed, filter_error) =
+        match contacts::list(State(state), signed.auth(), ApiQuery(params)).await {
+            Ok(Json(listed)) => (Some(listed), None),
+            Err(ApiError::Invalid { message, .. }) => (None, Some(message)),
+            Err(e) => return Err(e.into()),
+        };
+    page(
+        "contacts.html",
+        json!({ "me": signed.me(), "nav": "contacts", "page": listed, "filters": filters, "filter_error": filter_error }),
+    )
+}
+
+pub async fn segments(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Response, PanelError> {
+    let Json(list) = segments::list(State(state), signed.auth()).await?;
+    page(
+        "segments.html",
+        json!({ "me": signed.me(), "nav": "segments", "segments": list }),
+    )
+}
+
+pub async fn media(State(state): State<AppState>, signed: Signed) -> Result<Response, PanelError> {
+    let Json(items) = media::list(State(state), signed.auth()).await?;
+    page(
+        "media.html",
+        json!({ "me": signed.me(), "nav": "media", "items": items }),
+    )
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Response, PanelError> {
+    let Json(settings) = settings::get_settings(State(state), signed.auth()).await?;
+    page(
+        "settings.html",
+        json!({ "me": signed.me(), "nav": "settings", "settings": settings }),
+    )
+}
