@@ -33,7 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_attribute_names.sql"),
     ),
     (6, "outbox", include_str!("../migrations/0006_outbox.sql")),
-    (7, "sessions", include_str!("../migrations/0007_sessions.sql")),
+    (
+        7,
+        "sessions",
+        include_str!("../migrations/0007_sessions.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

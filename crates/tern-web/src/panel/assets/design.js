@@ -55,16 +55,16 @@ function showCounters(counters) {
   const mms = counters.channel === 'mms';
   set('characters', `${counters.characters} characters`);
   // For MMS the encoding is the one its text needs as SMS, outside the MMS countries.
-  set('encoding', counters.encoding === 'ucs2' ? 'UCS-2' : 'GSM-7');
+  const ucs2 = counters.encoding === 'UCS-2';
+  set('encoding', counters.encoding);
   set('segments', mms ? 'MMS, not segmented' : `${counters.segments} segment${counters.segments === 1 ? '' : 's'}`);
   const limit = $('[data-counter="limit"]');
-  limit.textContent = `${counters.units} of ${counters.limit} ${counters.encoding === 'ucs2' || mms ? 'UTF-16 units' : 'septets'}`;
+  limit.textContent = `${counters.units} of ${counters.limit} ${ucs2 || mms ? 'UTF-16 units' : 'septets'}`;
   limit.classList.toggle('over', !counters.fits);
-  const ucs2 = counters.ucs2_characters;
   const box = $('#ucs2');
-  box.hidden = ucs2.length === 0;
+  box.hidden = counters.ucs2_characters.length === 0;
   const seen = new Map();
-  for (const c of ucs2) if (!seen.has(c.char)) seen.set(c.char, c.replacement);
+  for (const c of counters.ucs2_characters) if (!seen.has(c.char)) seen.set(c.char, c.replacement);
   $('#ucs2-list').replaceChildren(...[...seen].map(([char, replacement]) => el('li', {},
     el('code', {}, char), ' ',
     replacement == null
