@@ -237,8 +237,11 @@ fn settings() -> Value {
     })
 }
 
-/// Products: a file name and the picture's two colours.
-const PICTURES: &[(&str, ([u8; 3], [u8; 3]))] = &[
+/// A picture's two colours.
+type Colors = ([u8; 3], [u8; 3]);
+
+/// Products: a file name and the picture's colours.
+const PICTURES: &[(&str, Colors)] = &[
     ("spring-lookbook.jpg", ([246, 189, 96], [132, 165, 157])),
     ("sneaker-black-friday.jpg", ([20, 33, 61], [252, 163, 17])),
     ("canvas-tote.jpg", ([233, 216, 166], [148, 210, 189])),
@@ -247,7 +250,7 @@ const PICTURES: &[(&str, ([u8; 3], [u8; 3]))] = &[
 ];
 
 /// A 640×480 JPEG: a diagonal gradient with a rounded product shape in the middle.
-fn picture((a, b): ([u8; 3], [u8; 3])) -> anyhow::Result<Vec<u8>> {
+fn picture((a, b): Colors) -> anyhow::Result<Vec<u8>> {
     let (w, h) = (640u32, 480u32);
     let image = RgbImage::from_fn(w, h, |x, y| {
         let t = (x + y) as f32 / (w + h) as f32;
