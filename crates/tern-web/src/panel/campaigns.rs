@@ -53,17 +53,12 @@ async fn render_listing(
     filters: Filters,
     create_error: Option<String>,
 ) -> Result<Response, PanelError> {
-    let mut query = serde_json::Map::new();
-    for (key, value) in [
+    let mut query = super::filled(&[
         ("search", &filters.search),
         ("status", &filters.status),
         ("type", &filters.kind),
         ("channel", &filters.channel),
-    ] {
-        if !value.trim().is_empty() {
-            query.insert(key.into(), Value::String(value.trim().to_owned()));
-        }
-    }
+    ]);
     query.insert("limit".into(), json!(200));
     let (listed, filter_error) = match serde_json::from_value(Value::Object(query)) {
         Ok(params) => match campaigns::list(State(state), signed.auth(), ApiQuery(params)).await {

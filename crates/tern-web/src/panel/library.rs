@@ -32,16 +32,11 @@ pub async fn contacts(
     signed: Signed,
     Query(filters): Query<ContactFilters>,
 ) -> Result<Response, PanelError> {
-    let mut query = serde_json::Map::new();
-    for (key, value) in [
+    let mut query = super::filled(&[
         ("search", &filters.search),
         ("consent", &filters.consent),
         ("country", &filters.country),
-    ] {
-        if !value.trim().is_empty() {
-            query.insert(key.into(), Value::String(value.trim().to_owned()));
-        }
-    }
+    ]);
     if let Some(after) = filters.after {
         query.insert("after".into(), json!(after));
     }

@@ -74,3 +74,13 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
         .or_insert(HeaderValue::from_static("no-store"));
     response
 }
+
+/// A list page's query from its filter form: empty fields mean "any" and are left out, so the
+/// API handler's own parsing judges the rest.
+fn filled(fields: &[(&str, &String)]) -> serde_json::Map<String, serde_json::Value> {
+    fields
+        .iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(key, value)| ((*key).to_owned(), value.trim().into()))
+        .collect()
+}
