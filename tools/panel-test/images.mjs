@@ -36,7 +36,7 @@ export function noisePng() {
   return png(800, 800, (x, y) => noise.subarray((y * 800 + x) * 3, (y * 800 + x) * 3 + 3));
 }
 
-/** A small picture with a gradient: accepted. */
-export function smallPng() {
-  return png(320, 240, (x, y) => [x % 256, y % 256, 160]);
+/** A small picture with a gradient: accepted. `blue` makes pictures that differ. */
+export function smallPng(blue = 160) {
+  return png(320, 240, (x, y) => [x % 256, y % 256, blue]);
 }

@@ -145,7 +145,7 @@ try {
   assert.match(await refusal.textContent(), /MMS allows at most 614400 bytes/);
   await refusal.getByRole('button', { name: 'Fit it to the limit' }).waitFor();
   await shot(page, 'design-refused');
-  // A good one is accepted and shows in the phone preview.
+  // A good one is accepted and attached.
   await page.locator('#file').setInputFiles({ name: 'good.png', mimeType: 'image/png', buffer: smallPng() });
   await page.locator('#attached').getByText('good.png').waitFor();
   await page.locator('#attached img').first().waitFor();
@@ -208,11 +208,49 @@ try {
   await page.getByRole('cell', { name: '<script>alert(1)</script>' }).waitFor();
   await shot(page, 'contacts-escaped');
 
-  // The other pages open.
-  for (const [path, heading] of [['/segments', 'Segments'], ['/media', 'Media library'], ['/settings', 'Settings']]) {
+  // Contacts: a CSV import shows its progress to the end.
+  const csv = 'phone,consent,first_name\n+14155550181,subscribed,Imported\n+14155550182,subscribed,Also\nnot-a-phone,subscribed,Broken\n';
+  await page.getByLabel('File').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.locator('#import-progress').getByText(/completed, 3 rows \(2 new, 0 updated, 0 unchanged, 1 rejected\)/).waitFor();
+  await shot(page, 'contacts-import');
+
+  // Segments: the builder counts as it changes, and saves.
+  await page.goto(`${server.base}/segments`);
+  await page.getByRole('heading', { name: 'Segments', level: 1 }).waitFor();
+  await page.getByLabel('Name').fill('Canadian subscribers');
+  await page.getByLabel(/Countries/).fill('CA');
+  await page.locator('#segment-count').getByText('contacts match').waitFor();
+  const canadians = Number(await page.locator('#segment-count strong').textContent());
+  assert.ok(canadians > 0, `${canadians} Canadians`);
+  await shot(page, 'segments');
+  await page.getByRole('button', { name: 'Save segment' }).click();
+  await page.locator('#segment-list').getByText('Canadian subscribers').waitFor();
+  await page.locator('#segment-list li', { hasText: 'Canadian subscribers' }).getByText(`${canadians} contacts`).waitFor();
+
+  // Media library: an upload appears in the grid.
+  await page.goto(`${server.base}/media`);
+  await page.locator('#library-file').setInputFiles({ name: 'library-pick.png', mimeType: 'image/png', buffer: smallPng(40) });
+  await page.getByRole('img', { name: 'library-pick.png' }).waitFor();
+  await shot(page, 'media-library');
+
+  // Settings: a change is saved and shown again.
+  await page.goto(`${server.base}/settings`);
+  await page.getByLabel('Opt-out footer').fill('Text STOP to opt out');
+  const reloaded = page.waitForEvent('load');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Settings saved.').waitFor();
+  await reloaded;
+  assert.equal(await page.getByLabel('Opt-out footer').inputValue(), 'Text STOP to opt out');
+  await shot(page, 'settings');
+
+  // At a phone's width the pages reflow without scrolling sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const [path, name] of [[campaignUrl.replace(server.base, ''), 'campaign-phone'], ['/campaigns', 'listing-phone']]) {
     await page.goto(`${server.base}${path}`);
-    await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-    await shot(page, heading.toLowerCase().replace(' ', '-'));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${path} is ${width}px wide at 390px`);
+    await shot(page, name);
   }
 
   // Log out: the session ends.

@@ -11,6 +11,13 @@ macro_rules! sessions {
         #[async_trait]
         impl Sessions for $store {
             async fn create_session(&self, session: Session) -> StoreResult<()> {
+                // The user's expired sessions go when a new one starts: the table stays small.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+                    .bind(session.user_id.to_string())
+                    .bind(decode::millis(session.created_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_error)?;
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, account_id, csrf_token, created_at, expires_at)
                      VALUES ($1, $2, $3, $4, $5, $6)",

@@ -63,7 +63,8 @@ pub trait Users: Send + Sync {
 /// Panel sign-ins.
 #[async_trait]
 pub trait Sessions: Send + Sync {
-    /// Starts a session; `session.email` is ignored (it is the user's).
+    /// Starts a session (`session.email` is ignored: it is the user's), and ends the user's
+    /// sessions that expired by its start.
     async fn create_session(&self, session: Session) -> StoreResult<()>;
     /// The session with this token hash, unless it has expired by `now`.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Session>;

@@ -18,6 +18,7 @@ function design() {
     shorten_links: form.elements.shorten_links.checked,
     opt_out_footer: form.elements.opt_out_footer.checked,
     max_segments: Number(form.elements.max_segments.value),
+    outside_mms_countries: channel === 'mms' ? form.elements.outside_mms_countries.value : 'skip',
   };
 }
 
