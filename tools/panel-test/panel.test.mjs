@@ -145,6 +145,14 @@ try {
   assert.match(await refusal.textContent(), /MMS allows at most 614400 bytes/);
   await refusal.getByRole('button', { name: 'Fit it to the limit' }).waitFor();
   await shot(page, 'design-refused');
+  // Fitting it makes a copy within the limit and attaches it; it can be removed again.
+  await refusal.getByRole('button', { name: 'Fit it to the limit' }).click();
+  const fitted = page.locator('#attached li', { hasText: /huge\.(jpg|png) · \d+ KB/ });
+  await fitted.waitFor();
+  const fittedKb = Number(/ · (\d+) KB/.exec(await fitted.textContent())[1]);
+  assert.ok(fittedKb <= 600, `fitted to ${fittedKb} KB`);
+  await fitted.getByRole('button', { name: /Remove/ }).click();
+  await fitted.waitFor({ state: 'detached' });
   // A good one is accepted and attached.
   await page.locator('#file').setInputFiles({ name: 'good.png', mimeType: 'image/png', buffer: smallPng() });
   await page.locator('#attached').getByText('good.png').waitFor();
@@ -190,6 +198,7 @@ try {
   await page.locator('#status').getByText('Completed').waitFor();
   assert.equal(await figure('total') - await figure('skipped'), reachable, 'recipients as estimated');
   await page.locator('#messages').getByText('Delivered').first().waitFor();
+  assert.ok(await page.locator('#bar').evaluate((bar) => bar.value === bar.max), 'the progress bar is full');
   await shot(page, 'campaign-delivered');
 
   // Escaping: a contact named like a script shows as text, and nothing runs.

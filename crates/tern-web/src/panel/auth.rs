@@ -7,7 +7,9 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::{Deserialize, Serialize};
-use tern_domain::credential::verify_password;
+use std::sync::LazyLock;
+
+use tern_domain::credential::{hash_password, verify_password};
 use tern_store::{Account, Session, StoreError};
 
 use super::{PanelError, page};
@@ -87,6 +89,11 @@ impl FromRequestParts<AppState> for Signed {
     }
 }
 
+/// A hash no password matches in practice, checked when the e-mail is unknown.
+static UNKNOWN_USER_HASH: LazyLock<String> = LazyLock::new(|| {
+    hash_password(&hex::encode(random::<16>()), random()).expect("a long password")
+});
+
 /// The sign-in form's own CSRF cookie: there is no session yet to hold a token.
 const LOGIN_COOKIE: &str = "tern_login";
 
@@ -150,9 +157,23 @@ pub async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let user = match state.store.user_by_email(form.email.trim()).await {
-        Ok((user, hash)) if verify_password(&form.password, &hash) => user,
-        Ok(_) | Err(StoreError::NotFound) => {
+    let found = match state.store.user_by_email(form.email.trim()).await {
+        Ok(found) => Some(found),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return PanelError::from(e).into_response(),
+    };
+    // An unknown e-mail costs the same hashing as a wrong password, so timing tells neither.
+    let hash = found
+        .as_ref()
+        .map_or_else(|| UNKNOWN_USER_HASH.clone(), |(_, hash)| hash.clone());
+    // Argon2 takes tens of milliseconds of CPU: off the threads that serve requests.
+    let password = form.password;
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let user = match found {
+        Some((user, _)) if matches => user,
+        _ => {
             return login_form(
                 next,
                 &form.email,
@@ -160,7 +181,6 @@ pub async fn login(
                 StatusCode::UNAUTHORIZED,
             );
         }
-        Err(e) => return PanelError::from(e).into_response(),
     };
     match session::start(&state, &user).await {
         Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response(),

@@ -18,9 +18,8 @@ function show(progress) {
   status.className = `status status-${progress.status}`;
   const done = progress.delivered + progress.undelivered + progress.failed + progress.cancelled + progress.skipped;
   const bar = $('#bar');
-  bar.setAttribute('aria-valuemax', progress.total);
-  bar.setAttribute('aria-valuenow', done);
-  $('#bar-fill').style.width = `${progress.total ? (100 * done) / progress.total : 0}%`;
+  bar.max = progress.total || 1;
+  bar.value = done;
   $('#written').textContent = progress.audience_written ? '' : 'Writing the audience…';
   reasons($('#skipped'), progress.skipped_by_reason);
   reasons($('#failed'), progress.failed_by_reason);

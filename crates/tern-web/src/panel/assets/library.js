@@ -10,8 +10,7 @@ if (importForm) {
   const show = (job) => {
     box.hidden = false;
     const percent = Math.round(job.progress * 100);
-    $('.bar', box).setAttribute('aria-valuenow', percent);
-    $('.bar span', box).style.width = `${percent}%`;
+    $('.bar', box).value = percent;
     $('p', box).textContent = `${job.file_name}: ${job.status}, ${job.rows_done} rows (${job.created} new, ${job.updated} updated, ${job.unchanged} unchanged, ${job.rejected} rejected)${job.error ? ` — ${job.error}` : ''}`;
   };
   importForm.addEventListener('submit', async (event) => {
