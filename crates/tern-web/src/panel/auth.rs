@@ -49,7 +49,22 @@ impl Signed {
         }
     }
 
-    pub fn me(&self) -> Me {
+    /// Renders a page of the signed-in frame: `context` gains `me` and `nav` (the menu entry to
+    /// mark as current).
+    pub fn page(
+        &self,
+        name: &str,
+        nav: &str,
+        mut context: serde_json::Value,
+    ) -> Result<Response, PanelError> {
+        if let Some(object) = context.as_object_mut() {
+            object.insert("me".into(), serde_json::json!(self.me()));
+            object.insert("nav".into(), nav.into());
+        }
+        page(name, context)
+    }
+
+    fn me(&self) -> Me {
         Me {
             email: self.session.email.clone(),
             account: self.account.name.to_string(),

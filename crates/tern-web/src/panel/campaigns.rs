@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tern_domain::campaign::{CampaignType, Channel};
 
-use super::{PanelError, Signed, page};
+use super::{PanelError, Signed};
 use crate::{
     ApiError, AppState,
     api::{campaign_review, campaign_run, campaigns, media, segments, settings},
@@ -71,10 +71,11 @@ async fn render_listing(
             Some("a filter has a value that is not one of its choices".to_owned()),
         ),
     };
-    page(
-        "campaigns.html",
-        json!({ "me": signed.me(), "nav": "campaigns", "campaigns": listed, "filters": filters, "filter_error": filter_error, "types": type_choices(), "create_error": create_error }),
-    )
+    let context = json!({
+        "campaigns": listed, "filters": filters, "filter_error": filter_error,
+        "types": type_choices(), "create_error": create_error,
+    });
+    signed.page("campaigns.html", "campaigns", context)
 }
 
 pub async fn listing(
@@ -139,9 +140,10 @@ pub async fn open(
         return Ok(Redirect::to(&format!("/campaigns/{id}/steps/{step}")).into_response());
     }
     let Json(progress) = campaign_run::progress(State(state), signed.auth(), Path(id)).await?;
-    page(
+    signed.page(
         "campaign.html",
-        json!({ "me": signed.me(), "nav": "campaigns", "campaign": detail.campaign, "progress": progress }),
+        "campaigns",
+        json!({ "campaign": detail.campaign, "progress": progress }),
     )
 }
 
@@ -186,15 +188,12 @@ pub async fn step(
         _ => json!({}),
     };
     let view = &detail.steps[current];
-    page(
-        "wizard.html",
-        json!({
-            "me": signed.me(), "nav": "campaigns",
-            "campaign": detail.campaign, "steps": detail.steps, "step": view,
-            "next": detail.steps.get(current + 1).map(|s| s.step.clone()),
-            "previous": current.checked_sub(1).map(|i| detail.steps[i].step.clone()),
-            "content": view.content.clone().unwrap_or_else(|| json!({})),
-            "data": data,
-        }),
-    )
+    let context = json!({
+        "campaign": detail.campaign, "steps": detail.steps, "step": view,
+        "next": detail.steps.get(current + 1).map(|s| s.step.clone()),
+        "previous": current.checked_sub(1).map(|i| detail.steps[i].step.clone()),
+        "content": view.content.clone().unwrap_or_else(|| json!({})),
+        "data": data,
+    });
+    signed.page("wizard.html", "campaigns", context)
 }

@@ -9,7 +9,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{PanelError, Signed, page};
+use super::{PanelError, Signed};
 use crate::{
     ApiError, AppState,
     api::{contacts, media, segments, settings},
@@ -48,9 +48,10 @@ pub async fn contacts(
             Err(ApiError::Invalid { message, .. }) => (None, Some(message)),
             Err(e) => return Err(e.into()),
         };
-    page(
+    signed.page(
         "contacts.html",
-        json!({ "me": signed.me(), "nav": "contacts", "page": listed, "filters": filters, "filter_error": filter_error }),
+        "contacts",
+        json!({ "page": listed, "filters": filters, "filter_error": filter_error }),
     )
 }
 
@@ -59,18 +60,12 @@ pub async fn segments(
     signed: Signed,
 ) -> Result<Response, PanelError> {
     let Json(list) = segments::list(State(state), signed.auth()).await?;
-    page(
-        "segments.html",
-        json!({ "me": signed.me(), "nav": "segments", "segments": list }),
-    )
+    signed.page("segments.html", "segments", json!({ "segments": list }))
 }
 
 pub async fn media(State(state): State<AppState>, signed: Signed) -> Result<Response, PanelError> {
     let Json(items) = media::list(State(state), signed.auth()).await?;
-    page(
-        "media.html",
-        json!({ "me": signed.me(), "nav": "media", "items": items }),
-    )
+    signed.page("media.html", "media", json!({ "items": items }))
 }
 
 pub async fn settings(
@@ -78,8 +73,5 @@ pub async fn settings(
     signed: Signed,
 ) -> Result<Response, PanelError> {
     let Json(settings) = settings::get_settings(State(state), signed.auth()).await?;
-    page(
-        "settings.html",
-        json!({ "me": signed.me(), "nav": "settings", "settings": settings }),
-    )
+    signed.page("settings.html", "settings", json!({ "settings": settings }))
 }
