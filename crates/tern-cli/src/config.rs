@@ -173,8 +173,7 @@ impl Config {
             Ok(hex) => SecretKey::from_hex(&hex)
                 .with_context(|| format!("{} holds no valid key", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&self.data_dir)
-                    .with_context(|| format!("create {}", self.data_dir.display()))?;
+                create_private_dir(&self.data_dir)?;
                 let key = SecretKey::from_bytes(tern_web::random());
                 write_private(&path, &key.to_hex())?;
                 tracing::warn!(path = %path.display(), "TERN_SECRET_KEY is unset: generated a key; back it up, credentials cannot be read without it");
@@ -207,6 +206,17 @@ fn check_url(key: &str, url: &str) -> anyhow::Result<()> {
         bail!("{key}: {url:?} is not an http:// or https:// address");
     }
     Ok(())
+}
+
+/// The data folder holds the database and the key: only its owner may enter it.
+pub(crate) fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .with_context(|| format!("create {}", path.display()))
 }
 
 pub(crate) fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {

@@ -13,15 +13,17 @@ use crate::config::Config;
 pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = &config.database_url;
     if url.starts_with("sqlite:") {
-        if let Some(parent) = std::path::Path::new(
-            url.trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:"),
-        )
-        .parent()
+        let path = url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(path).parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("create {}", parent.display()))?;
+            crate::config::create_private_dir(parent)?;
+        }
+        if !path.is_empty() && !path.starts_with(':') {
+            create_private_file(std::path::Path::new(path))?;
         }
         Ok(Arc::new(
             SqliteStore::connect(url)
@@ -33,6 +35,20 @@ pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             .await
             .with_context(|| format!("connect to {}", redact(url)))?;
         Ok(Arc::new(store))
+    }
+}
+
+/// A new database file is made owner-only before SQLite opens it; SQLite gives its WAL and
+/// shared-memory files the database file's mode.
+fn create_private_file(path: &std::path::Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("create {}", path.display())),
     }
 }
 

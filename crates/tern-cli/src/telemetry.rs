@@ -1,5 +1,7 @@
 //! Structured logs: text for people, JSON (`TERN_LOG_FORMAT=json`) for collectors.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt};
 
 use crate::config::LogFormat;
@@ -14,6 +16,8 @@ pub fn init(format: LogFormat, serving: bool) {
     let builder = fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only where a person reads them: a file or a collector gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .log_internal_errors(false);
     match format {
         LogFormat::Json => builder.json().init(),

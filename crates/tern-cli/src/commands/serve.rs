@@ -92,7 +92,7 @@ async fn demo(state: &AppState, config: &Config) -> anyhow::Result<()> {
     let login = match tern_web::demo::seed(state).await? {
         Some(login) => {
             let text = format!("e-mail: {}\npassword: {}\n", login.email, login.password);
-            std::fs::create_dir_all(&config.data_dir)?;
+            crate::config::create_private_dir(&config.data_dir)?;
             let _ = std::fs::remove_file(&file);
             crate::config::write_private(&file, &text)?;
             text

@@ -1,0 +1,86 @@
+//! What a newcomer's first `tern serve` leaves behind: a data folder only its owner can read
+//! (the database holds contacts and sealed credentials), and logs without colour codes when
+//! they go to a file rather than a terminal.
+
+mod common;
+
+use std::{
+    io::Read,
+    net::TcpStream,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use common::Workdir;
+
+fn answers_health(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    use std::io::Write;
+    let _ = write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.starts_with("HTTP/1.1 200")
+}
+
+#[test]
+fn a_first_start_makes_owner_only_files_and_writes_plain_logs_to_a_file() {
+    let dir = Workdir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = dir.0.join("serve.log");
+    let mut child = dir
+        .command(&["serve"])
+        .env("TERN_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !answers_health(port) {
+        assert!(Instant::now() < deadline, "no /healthz within 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("INFO"), "the log says something: {text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "a log written to a file carries no escape codes: {text:?}"
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |name: &str| {
+            std::fs::metadata(dir.0.join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("tern-data"), 0o700, "the data folder");
+        assert_eq!(mode("tern-data/secret.key"), 0o600, "the generated key");
+        if std::env::var("TERN_TEST_STORE").as_deref() != Ok("postgres") {
+            for file in ["tern.db", "tern.db-wal", "tern.db-shm"] {
+                let path = format!("tern-data/{file}");
+                if dir.0.join(&path).exists() {
+                    assert_eq!(mode(&path), 0o600, "{path}");
+                }
+            }
+            assert_eq!(mode("tern-data/tern.db"), 0o600);
+        }
+    }
+}
