@@ -5,7 +5,7 @@
 // target/panel-test/). Usage: node panel.test.mjs [path/to/tern]
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,7 +67,8 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 const page = context.pages()[0] ?? await context.newPage();
 const alerts = [];
-page.on('dialog', (dialog) => { alerts.push(dialog.message()); dialog.dismiss(); });
+// Dialogs a walk did not expect are dismissed and recorded; the unsaved-changes guard's are not alerts.
+page.on('dialog', (dialog) => { if (dialog.type() !== 'beforeunload') alerts.push(dialog.message()); dialog.dismiss().catch(() => {}); });
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(error.message));
 // Refused requests the test makes on purpose (401, 403, 422) log 'Failed to load resource'.
@@ -129,12 +130,15 @@ try {
   await page.getByRole('button', { name: 'Insert', exact: true }).click();
   await body.press('End');
   await body.pressSequentially(', it’s here: new colours at https://shop.example/new');
+  // UCS-2 costs segments only as SMS: the box shows on SMS.
+  await page.getByRole('radio', { name: 'SMS', exact: true }).check();
   await page.locator('#ucs2').waitFor({ state: 'visible' });
   await page.getByText('UCS-2', { exact: true }).waitFor();
   await shot(page, 'design-ucs2');
   await page.getByRole('button', { name: 'Replace with “\'”' }).click();
   await page.locator('#ucs2').waitFor({ state: 'hidden' });
   await page.getByText('GSM-7', { exact: true }).waitFor();
+  await page.getByRole('radio', { name: 'MMS', exact: true }).check();
   assert.match(await body.inputValue(), /it's here/);
   assert.match(await page.locator('[data-counter="characters"]').textContent(), /^\d+ characters$/);
 
@@ -178,11 +182,22 @@ try {
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await page.waitForURL(/\/steps\/launch$/);
 
-  // Launch: the check passes, the estimate matches the reachable count; launch now.
-  await page.getByText('Every step is complete.').waitFor();
+  // Launch: every other step passes, the estimate matches the reachable count; launching asks
+  // first, with the recipients and the cost, and "Not yet" sends nothing.
+  await page.getByText('Every other step is complete').waitFor();
   assert.equal(Number(await page.locator('#estimate-recipients').textContent()), reachable);
   await shot(page, 'launch');
   await page.getByRole('button', { name: 'Launch campaign' }).click();
+  const confirmation = page.locator('#confirm-launch');
+  await confirmation.waitFor();
+  assert.match(await confirmation.textContent(), new RegExp(`to ${reachable} recipients`));
+  assert.match(await confirmation.textContent(), /for about [\d.]+ USD/);
+  await shot(page, 'launch-confirm');
+  await confirmation.getByRole('button', { name: 'Not yet' }).click();
+  await confirmation.waitFor({ state: 'hidden' });
+  assert.match(page.url(), /\/steps\/launch$/, 'not launched');
+  await page.getByRole('button', { name: 'Launch campaign' }).click();
+  await confirmation.getByRole('button', { name: 'Launch now' }).click();
   await page.waitForURL(campaignUrl);
 
   // The campaign page updates by itself until every message is delivered (or undelivered).
@@ -260,6 +275,24 @@ try {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `${path} is ${width}px wide at 390px`);
     await shot(page, name);
+  }
+
+  // The walks of the other pages and states, each in its own file under walks/.
+  const api = async (method, path, body) => page.evaluate(async ([method, path, body]) => {
+    const token = document.querySelector('meta[name="csrf-token"]').content;
+    const response = await fetch(`/api/v1${path}`, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw Object.assign(new Error(`${method} ${path}: ${response.status} ${text}`), { status: response.status });
+    return text ? JSON.parse(text) : null;
+  }, [method, path, body]);
+  await page.setViewportSize({ width: 1360, height: 900 });
+  const walks = readdirSync(join(import.meta.dirname, 'walks')).filter((f) => f.endsWith('.mjs')).sort();
+  for (const file of walks) {
+    console.log(`walk ${file}`);
+    await page.goto(`${server.base}/campaigns`);
+    const { default: walk } = await import(join(import.meta.dirname, 'walks', file));
+    await walk({ page, base: server.base, shot, assert, api });
   }
 
   // Log out: the session ends.

@@ -20,9 +20,9 @@ macro_rules! outbox {
             ids::{AccountId, CampaignId, ContactId},
         };
         use tern_store::{
-            CampaignChange, CampaignRecord, Campaigns, Claimed, MessageRecord, MessageState,
-            NewMessage, Outbox, Outcome, ProgressCounts, RunRecord, StatusUpdate, StoreError,
-            StoreResult, decode,
+            CampaignChange, CampaignCounts, CampaignRecord, Campaigns, Claimed, ContactMessage,
+            MessageCount, MessageRecord, MessageState, NewMessage, Outbox, Outcome, RunRecord,
+            StatusUpdate, StoreError, StoreResult, decode,
             outbox_sql::{begin_write, for_update, rows_per_statement, skip_locked, values_cte},
         };
 
@@ -98,8 +98,16 @@ macro_rules! outbox {
             provider_status: Option<String>,
             attempts: i64,
             due_at: i64,
+            claimed_at: Option<i64>,
             sent_at: Option<i64>,
             updated_at: i64,
+        }
+
+        #[derive(sqlx::FromRow)]
+        struct ContactMessageRow {
+            campaign_name: String,
+            #[sqlx(flatten)]
+            message: MessageRow,
         }
 
         impl MessageRow {
@@ -124,6 +132,7 @@ macro_rules! outbox {
                         .transpose()?,
                     attempts: self.attempts as u32,
                     due_at: decode::time(self.due_at)?,
+                    claimed_at: self.claimed_at.map(decode::time).transpose()?,
                     sent_at: self.sent_at.map(decode::time).transpose()?,
                     updated_at: decode::time(self.updated_at)?,
                 })
@@ -132,7 +141,7 @@ macro_rules! outbox {
 
         const MESSAGE_COLUMNS: &str = "id, campaign_id, contact_id, test, to_phone, sender, body, \
             media, state, reason, error_code, error_message, provider_sid, provider_status, \
-            attempts, due_at, sent_at, updated_at";
+            attempts, due_at, claimed_at, sent_at, updated_at";
 
         const NEW_MESSAGE_COLUMNS: [(&str, &str); 12] = [
             ("contact_id", "bigint"),
@@ -852,67 +861,63 @@ macro_rules! outbox {
                     .collect()
             }
 
-            async fn progress(
-                &self,
-                account: AccountId,
-                campaign: CampaignId,
-            ) -> StoreResult<ProgressCounts> {
-                let rows: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
-                    "SELECT state, provider_status, reason, COUNT(*) FROM messages \
-                     WHERE campaign_id = $1 AND account_id = $2 AND test = 0 \
-                     GROUP BY state, provider_status, reason",
-                )
-                .bind(campaign.to_string())
-                .bind(account.to_string())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_error)?;
-                let mut counts = ProgressCounts::default();
-                for (state, status, reason, count) in rows {
-                    let state: MessageState = decode::unit_enum("message state", &state)?;
-                    let status: Option<ProviderStatus> = status
-                        .map(|s| decode::unit_enum("provider status", &s))
-                        .transpose()?;
-                    counts.rows.push((state, status, reason, count as u64));
-                }
-                Ok(counts)
-            }
-
-            async fn campaign_figures(
+            async fn campaign_counts(
                 &self,
                 account: AccountId,
                 campaigns: &[CampaignId],
-            ) -> StoreResult<Vec<(CampaignId, MessageState, Option<ProviderStatus>, u64)>> {
+                by_reason: bool,
+            ) -> StoreResult<CampaignCounts> {
                 const ID: [(&str, &str); 1] = [("id", "text")];
+                let (reasons, group_reasons) = if by_reason {
+                    ("reason, error_code", ", reason, error_code")
+                } else {
+                    ("CAST(NULL AS TEXT), CAST(NULL AS BIGINT)", "")
+                };
                 let rows: Vec<Value> =
                     campaigns.iter().map(|c| json!({ "id": c.to_string() })).collect();
-                let mut figures = Vec::new();
+                let mut counts = CampaignCounts::default();
                 for chunk in rows.chunks(rows_per_statement($dialect, 1)) {
                     let query = sqlx::query_as(AssertSqlSafe(format!(
-                        "{} SELECT campaign_id, state, provider_status, COUNT(*) FROM messages \
-                         WHERE campaign_id IN (SELECT id FROM u) AND test = 0 AND campaign_id IN \
-                         (SELECT id FROM campaigns WHERE account_id = $1) \
-                         GROUP BY campaign_id, state, provider_status",
+                        "{} SELECT campaign_id, state, provider_status, {reasons}, COUNT(*) \
+                         FROM messages WHERE campaign_id IN (SELECT id FROM u) AND test = 0 \
+                         AND campaign_id IN (SELECT id FROM campaigns WHERE account_id = $1) \
+                         GROUP BY campaign_id, state, provider_status{group_reasons}",
                         values_cte(&ID, chunk.len(), 2)
                     )))
                     .bind(account.to_string());
-                    let found: Vec<(String, String, Option<String>, i64)> =
-                        bind_rows_as(query, &ID, chunk)
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err(map_error)?;
-                    for (campaign, state, status, count) in found {
-                        figures.push((
-                            decode::uuid("campaign id", &campaign)?,
-                            decode::unit_enum("message state", &state)?,
-                            status
+                    type Row = (String, String, Option<String>, Option<String>, Option<i64>, i64);
+                    let found: Vec<Row> = bind_rows_as(query, &ID, chunk)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_error)?;
+                    for (campaign, state, status, reason, code, count) in found {
+                        counts.messages.push(MessageCount {
+                            campaign: decode::uuid("campaign id", &campaign)?,
+                            state: decode::unit_enum("message state", &state)?,
+                            provider_status: status
                                 .map(|s| decode::unit_enum("provider status", &s))
                                 .transpose()?,
-                            count as u64,
-                        ));
+                            reason,
+                            error_code: code.map(|c| c as u32),
+                            count: count as u64,
+                        });
+                    }
+                    let query = sqlx::query_as(AssertSqlSafe(format!(
+                        "{} SELECT campaign_id FROM campaign_runs \
+                         WHERE campaign_id IN (SELECT id FROM u) AND account_id = $1 \
+                         AND materialised = 1",
+                        values_cte(&ID, chunk.len(), 2)
+                    )))
+                    .bind(account.to_string());
+                    let written: Vec<(String,)> = bind_rows_as(query, &ID, chunk)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_error)?;
+                    for (campaign,) in written {
+                        counts.written.push(decode::uuid("campaign id", &campaign)?);
                     }
                 }
-                Ok(figures)
+                Ok(counts)
             }
 
             async fn messages(
@@ -936,6 +941,34 @@ macro_rules! outbox {
                 .await
                 .map_err(map_error)?;
                 rows.into_iter().map(MessageRow::into_record).collect()
+            }
+
+            async fn contact_messages(
+                &self,
+                account: AccountId,
+                contact: ContactId,
+                limit: u32,
+            ) -> StoreResult<Vec<ContactMessage>> {
+                let rows: Vec<ContactMessageRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT {MESSAGE_COLUMNS}, (SELECT name FROM campaigns \
+                     WHERE campaigns.id = messages.campaign_id) AS campaign_name FROM messages \
+                     WHERE contact_id = $1 AND account_id = $2 AND test = 0 \
+                     ORDER BY id DESC LIMIT $3"
+                )))
+                .bind(contact.0)
+                .bind(account.to_string())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok(ContactMessage {
+                            campaign_name: row.campaign_name,
+                            message: row.message.into_record()?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn follow_link(

@@ -133,9 +133,21 @@ pub struct MessageRecord {
     pub provider_sid: Option<String>,
     pub provider_status: Option<ProviderStatus>,
     pub attempts: u32,
+    /// When it is (or was last) due: deferrals and retries move it.
     pub due_at: DateTime<Utc>,
+    /// When the last attempt was handed to a dispatcher for the provider.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When the provider's acceptance was recorded.
     pub sent_at: Option<DateTime<Utc>>,
+    /// The last change of any kind (for a sent message, its current provider status).
     pub updated_at: DateTime<Utc>,
+}
+
+/// One of a contact's messages, with its campaign's name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactMessage {
+    pub campaign_name: String,
+    pub message: MessageRecord,
 }
 
 /// A status callback's news for a message.
@@ -147,12 +159,27 @@ pub struct StatusUpdate {
     pub error_message: Option<String>,
 }
 
-/// How many of a campaign's messages are where: by state, by provider status (sent ones), and
-/// by reason (skipped and failed ones).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ProgressCounts {
-    /// `(state, provider status, reason) → count`.
-    pub rows: Vec<(MessageState, Option<ProviderStatus>, Option<String>, u64)>,
+/// How many of a campaign's messages (tests aside) share a state, a provider status, a reason
+/// and an error code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageCount {
+    pub campaign: CampaignId,
+    pub state: MessageState,
+    pub provider_status: Option<ProviderStatus>,
+    /// Why it was skipped or failed; `None` in counts made without reasons.
+    pub reason: Option<String>,
+    /// The provider's error code; `None` in counts made without reasons.
+    pub error_code: Option<u32>,
+    pub count: u64,
+}
+
+/// What campaign figures are counted from: messages by state, provider status and (when asked
+/// for) reason and error code, and which audiences are all written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignCounts {
+    pub messages: Vec<MessageCount>,
+    /// The campaigns, of those asked about, whose whole audience is in the outbox.
+    pub written: Vec<CampaignId>,
 }
 
 /// The outbox and the runs that fill it.
@@ -226,18 +253,15 @@ pub trait Outbox: Send + Sync {
     /// Scheduled campaigns whose time came become running; running ones with their audience
     /// written and nothing left to send become completed. Returns the campaigns changed.
     async fn advance_runs(&self, now: DateTime<Utc>) -> StoreResult<Vec<CampaignId>>;
-    async fn progress(
-        &self,
-        account: AccountId,
-        campaign: CampaignId,
-    ) -> StoreResult<ProgressCounts>;
-    /// Messages (tests aside) by campaign, state and provider status, for these campaigns of
-    /// the account: the listing's headline figures.
-    async fn campaign_figures(
+    /// What the figures of these campaigns of the account are counted from, for the listing and
+    /// a campaign's progress alike; by reason and error code too when `by_reason` (the listing
+    /// does without, and its counts come from the index alone).
+    async fn campaign_counts(
         &self,
         account: AccountId,
         campaigns: &[CampaignId],
-    ) -> StoreResult<Vec<(CampaignId, MessageState, Option<ProviderStatus>, u64)>>;
+        by_reason: bool,
+    ) -> StoreResult<CampaignCounts>;
     /// A campaign's messages after id `after`, in id order; test messages only when `test`.
     async fn messages(
         &self,
@@ -247,6 +271,14 @@ pub trait Outbox: Send + Sync {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<MessageRecord>>;
+    /// A contact's messages across the account's campaigns (test messages aside), newest
+    /// first, at most `limit`.
+    async fn contact_messages(
+        &self,
+        account: AccountId,
+        contact: ContactId,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactMessage>>;
     /// The original address of a tracked link, recording the click.
     async fn follow_link(
         &self,

@@ -199,7 +199,7 @@ fn time(
             key,
             "in_the_past",
             format!(
-                "{} in {zone} has passed",
+                "{} in {zone} has passed: choose a later time, or send now",
                 at.with_timezone(&zone).format("%Y-%m-%d %H:%M")
             ),
         ));

@@ -104,7 +104,8 @@ pub(crate) fn whole(
     unit: &str,
     problems: &mut Vec<StepProblem>,
 ) -> Option<u32> {
-    let value = object.get(key)?;
+    // A form's empty optional field arrives as null: the same as leaving it out.
+    let value = object.get(key).filter(|v| !v.is_null())?;
     match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
         Some(n) if (range.0..=range.1).contains(&n) => Some(n),
         _ => {
@@ -197,7 +198,7 @@ pub fn check_cart_rules(json: &Value) -> Result<CartRules, Vec<StepProblem>> {
         "minutes",
         &mut problems,
     );
-    if !object.contains_key("delay_minutes") {
+    if object.get("delay_minutes").is_none_or(Value::is_null) {
         problems.push(problem(
             "delay_minutes",
             "required",
@@ -319,7 +320,7 @@ pub fn check_goals(json: &Value) -> Result<Goals, Vec<StepProblem>> {
         "hours",
         &mut problems,
     );
-    if !object.contains_key("window_hours") {
+    if object.get("window_hours").is_none_or(Value::is_null) {
         problems.push(problem(
             "window_hours",
             "required",
@@ -416,6 +417,17 @@ mod tests {
             [("delay_minutes".into(), "required")]
         );
         assert!(check_cart_rules(&json!({"delay_minutes": 10_081})).is_err());
+        // Regression: the panel sends an empty optional field as null, which was refused as
+        // "must be a whole number"; a null required field was neither accepted nor refused.
+        let ok = check_cart_rules(
+            &json!({"delay_minutes": 60, "min_cart_value": null, "per_contact_days": null}),
+        )
+        .unwrap();
+        assert_eq!(ok.per_contact_days, None);
+        assert_eq!(
+            fields(check_cart_rules(&json!({"delay_minutes": null})).unwrap_err()),
+            [("delay_minutes".into(), "required")]
+        );
     }
 
     #[test]

@@ -139,6 +139,13 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
     );
     let run = store.run(acme, run.campaign_id).await.unwrap();
     assert_eq!(run.cursor, Some(ids[2]));
+    // Figures count what is written so far, and say the audience is not all written yet.
+    let partial = store
+        .campaign_counts(acme, &[run.campaign_id], false)
+        .await
+        .unwrap();
+    assert!(partial.written.is_empty(), "{partial:?}");
+    assert_eq!(partial.messages.iter().map(|m| m.count).sum::<u64>(), 3);
     // The last batch repeats a recipient (as after a crash): it keeps its one message.
     store
         .add_messages(
@@ -272,6 +279,15 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
             .await,
         Err(StoreError::NotFound)
     ));
+    let undelivered = StatusUpdate {
+        error_code: Some(30003),
+        error_message: Some("the phone is off or out of reach".into()),
+        ..status("SM3", ProviderStatus::Undelivered)
+    };
+    store
+        .apply_status(acme, &undelivered, at(152))
+        .await
+        .unwrap();
     let all = store
         .messages(acme, run.campaign_id, false, 0, 100)
         .await
@@ -286,25 +302,52 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
     assert_eq!(failed.error_code, Some(21211));
     assert_eq!(by_to("+14155550102").reason.as_deref(), Some("no_consent"));
 
-    // Progress by state, status and reason; nothing left, so the campaign completes.
-    let progress = store.progress(acme, run.campaign_id).await.unwrap();
-    let count = |state, reason: Option<&str>| {
-        progress
-            .rows
-            .iter()
-            .filter(|(s, _, r, _)| *s == state && r.as_deref() == reason)
-            .map(|(_, _, _, n)| n)
-            .sum::<u64>()
-    };
-    assert_eq!(count(MessageState::Sent, None), 2);
-    assert_eq!(count(MessageState::Skipped, Some("no_consent")), 1);
-    assert!(
-        store
-            .progress(globex, run.campaign_id)
+    // Counts by state, status, reason and error code; nothing left, so the campaign completes.
+    let campaign_id = run.campaign_id;
+    let counted = |by_reason| async move {
+        let counts = store
+            .campaign_counts(acme, &[campaign_id], by_reason)
             .await
-            .unwrap()
-            .rows
-            .is_empty()
+            .unwrap();
+        assert_eq!(counts.written, vec![campaign_id]);
+        let mut rows: Vec<_> = counts
+            .messages
+            .iter()
+            .map(|m| {
+                let reason = m.reason.clone();
+                (m.state, m.provider_status, reason, m.error_code, m.count)
+            })
+            .collect();
+        rows.sort_by_key(|row| format!("{row:?}"));
+        rows
+    };
+    let reason = |r: &str| Some(r.to_owned());
+    use {MessageState as M, ProviderStatus as P};
+    assert_eq!(
+        counted(true).await,
+        vec![
+            (M::Failed, None, reason("invalid_number"), Some(21211), 1),
+            (M::Sent, Some(P::Delivered), None, None, 1),
+            (M::Sent, Some(P::Undelivered), None, Some(30003), 1),
+            (M::Skipped, None, reason("no_consent"), None, 1),
+        ]
+    );
+    // Without reasons (the listing), the same counts.
+    assert_eq!(
+        counted(false).await,
+        vec![
+            (M::Failed, None, None, None, 1),
+            (M::Sent, Some(P::Delivered), None, None, 1),
+            (M::Sent, Some(P::Undelivered), None, None, 1),
+            (M::Skipped, None, None, None, 1),
+        ]
+    );
+    assert_eq!(
+        store
+            .campaign_counts(globex, &[run.campaign_id], true)
+            .await
+            .unwrap(),
+        Default::default()
     );
     assert_eq!(
         store.advance_runs(at(150)).await.unwrap(),
@@ -312,30 +355,6 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
     );
     let campaign = store.campaign(acme, run.campaign_id).await.unwrap();
     assert_eq!(campaign.status, CampaignStatus::Completed);
-    let mut figures = store
-        .campaign_figures(acme, &[run.campaign_id])
-        .await
-        .unwrap();
-    figures.sort_by_key(|(_, state, status, _)| (format!("{state:?}"), format!("{status:?}")));
-    assert_eq!(
-        figures
-            .iter()
-            .map(|(_, state, status, n)| (*state, *status, *n))
-            .collect::<Vec<_>>(),
-        vec![
-            (MessageState::Failed, None, 1),
-            (MessageState::Sent, Some(ProviderStatus::Delivered), 1),
-            (MessageState::Sent, Some(ProviderStatus::Sent), 1),
-            (MessageState::Skipped, None, 1),
-        ]
-    );
-    assert!(
-        store
-            .campaign_figures(globex, &[run.campaign_id])
-            .await
-            .unwrap()
-            .is_empty()
-    );
     // The contacts of a batch, by id, in their account only.
     let found = store.contacts_by_ids(acme, &ids[..2]).await.unwrap();
     assert_eq!(
@@ -345,6 +364,61 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
     assert!(
         store
             .contacts_by_ids(globex, &ids)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A contact's messages across campaigns, newest first, with the campaign's name and what
+    // the timestamps prove; test messages and other accounts' contacts stay out.
+    let other = launched(store, acme, 11, plan()).await;
+    let mut later = message(ids[1], "+14155550101", 2);
+    later.skipped = Some("frequency_cap".into());
+    later.links.clear();
+    store
+        .add_messages(&other, &[later], Some(ids[1]), true)
+        .await
+        .unwrap();
+    let drafted = launched(store, acme, 12, plan()).await;
+    let mut test = message(ids[1], "+14155550101", 2);
+    test.links.clear();
+    store
+        .add_test_messages(acme, drafted.campaign_id, &[test])
+        .await
+        .unwrap();
+    let of_failed = store.contact_messages(acme, ids[1], 100).await.unwrap();
+    assert_eq!(
+        of_failed
+            .iter()
+            .map(|m| (m.campaign_name.as_str(), m.message.state))
+            .collect::<Vec<_>>(),
+        vec![
+            ("c11", MessageState::Skipped),
+            ("c10", MessageState::Failed)
+        ],
+        "{of_failed:?}"
+    );
+    assert!(of_failed.iter().all(|m| !m.message.test));
+    let failed = &of_failed[1].message;
+    assert_eq!(failed.reason.as_deref(), Some("invalid_number"));
+    assert_eq!(failed.error_code, Some(21211));
+    assert_eq!(failed.claimed_at, Some(at(105)));
+    assert_eq!((failed.sent_at, failed.updated_at), (None, at(141)));
+    let of_sent = store.contact_messages(acme, ids[0], 100).await.unwrap();
+    assert_eq!(of_sent.len(), 1);
+    let sent = &of_sent[0].message;
+    assert_eq!(sent.provider_status, Some(ProviderStatus::Delivered));
+    assert_eq!(
+        (sent.claimed_at, sent.sent_at, sent.updated_at),
+        (Some(at(100)), Some(at(101)), at(150))
+    );
+    assert_eq!(
+        store.contact_messages(acme, ids[1], 1).await.unwrap().len(),
+        1
+    );
+    assert!(
+        store
+            .contact_messages(globex, ids[1], 100)
             .await
             .unwrap()
             .is_empty()

@@ -1,7 +1,7 @@
 //! A campaign after its design: launch, pause, resume and cancel; progress and messages; and
 //! test messages to the account's test numbers through the same dispatcher.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::{
     Json,
@@ -12,16 +12,21 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tern_domain::{
     campaign::{CampaignStatus, CampaignType},
-    delivery::{outcome::ProviderStatus, pacing::RunPlan},
-    ids::{CampaignId, ContactId},
+    delivery::pacing::RunPlan,
+    ids::ContactId,
 };
-use tern_store::{CampaignChange, MessageRecord, MessageState, RunRecord, StoreError};
+use tern_store::{CampaignChange, MessageRecord, RunRecord, StoreError};
 use utoipa::ToSchema;
 
 use super::campaigns::{CampaignView, by, campaign_id};
 use crate::{
     ApiError, AppState,
-    campaigns::{StepContext, audience::blank_contact, check_steps},
+    campaigns::{
+        StepContext,
+        audience::blank_contact,
+        check_steps,
+        figures::{self, CampaignFigures},
+    },
     error::ErrorBody,
     extract::{AccountAuth, ApiJson},
     sending::recipient::{Recipient, message_for},
@@ -216,72 +221,81 @@ pub async fn cancel(
     .await
 }
 
-/// A launched campaign's messages at a glance (test messages aside).
+/// A launched campaign's messages at a glance (test messages aside), counted as its progress
+/// counts them.
 #[derive(Serialize, ToSchema, Default, Debug, Clone, PartialEq, Eq)]
 pub struct Figures {
-    /// Messages in the outbox, skipped ones included.
+    /// Messages written to the outbox so far, skipped ones included: the whole audience once
+    /// `audience_written`.
     pub total: u64,
-    /// Not sent yet (queued, or with the provider awaiting its answer).
+    /// Whether the whole audience is in the outbox yet.
+    pub audience_written: bool,
+    /// Not sent yet: queued, or with the provider awaiting its answer.
     pub pending: u64,
-    /// Accepted by the provider.
+    /// Accepted by the provider: delivered, undelivered, and those awaiting the carrier's report.
     pub sent: u64,
+    /// Reported delivered by the carrier.
     pub delivered: u64,
-    /// Refused by the provider, or reported undelivered or failed after sending.
+    /// Accepted, then reported undelivered by the carrier.
+    pub undelivered: u64,
+    /// Refused by the provider, or given up by Tern (never accepted).
     pub failed: u64,
+    pub cancelled: u64,
+    /// Never attempted (no consent, unsubscribed, no sender, over the frequency cap, …).
     pub skipped: u64,
 }
 
-/// Sums a store's counts into each campaign's figures.
-pub fn figures_by_campaign(
-    rows: Vec<(CampaignId, MessageState, Option<ProviderStatus>, u64)>,
-) -> HashMap<CampaignId, Figures> {
-    let mut by_campaign: HashMap<CampaignId, Figures> = HashMap::new();
-    for (campaign, state, status, n) in rows {
-        let f = by_campaign.entry(campaign).or_default();
-        f.total += n;
-        match state {
-            MessageState::Queued | MessageState::Sending => f.pending += n,
-            MessageState::Skipped => f.skipped += n,
-            MessageState::Failed => f.failed += n,
-            MessageState::Cancelled => {}
-            MessageState::Sent => {
-                f.sent += n;
-                match status {
-                    Some(ProviderStatus::Delivered | ProviderStatus::Read) => f.delivered += n,
-                    Some(ProviderStatus::Undelivered | ProviderStatus::Failed) => f.failed += n,
-                    _ => {}
-                }
-            }
+impl From<&CampaignFigures> for Figures {
+    fn from(f: &CampaignFigures) -> Self {
+        Self {
+            total: f.total,
+            audience_written: f.audience_written,
+            pending: f.queued + f.sending,
+            sent: f.sent,
+            delivered: f.delivered,
+            undelivered: f.undelivered,
+            failed: f.failed,
+            cancelled: f.cancelled,
+            skipped: f.skipped,
         }
     }
-    by_campaign
 }
 
-/// Where a launched campaign's messages are.
+/// Where a launched campaign's messages are (README's "Campaign figures" defines each count).
 #[derive(Serialize, ToSchema, Default)]
 pub struct ProgressView {
     pub status: String,
     /// Whether the whole audience is in the outbox yet.
     pub audience_written: bool,
-    /// Messages in the outbox (skipped ones included).
+    /// Messages written to the outbox so far, skipped ones included: the whole audience once
+    /// `audience_written`.
     pub total: u64,
     /// Waiting to be sent (due later, or deferred by quiet hours or the rate limits).
     pub queued: u64,
     /// Handed to the provider, answer pending.
     pub sending: u64,
-    /// Accepted by the provider (delivered and undelivered ones included).
+    /// Accepted by the provider: delivered, undelivered, and those awaiting the carrier's report
+    /// (no status yet, or one that is not final).
     pub sent: u64,
+    /// Reported delivered (or read) by the carrier.
     pub delivered: u64,
-    /// Accepted, then reported undelivered or failed by the provider.
+    /// Accepted, then reported undelivered (or failed) by the carrier.
     pub undelivered: u64,
-    /// Refused by the provider, or given up.
+    /// Refused by the provider, or given up by Tern (never accepted; not the undelivered).
     pub failed: u64,
     pub cancelled: u64,
+    /// Never attempted.
     pub skipped: u64,
     /// Skipped by reason (`unsubscribed`, `no_consent`, `frequency_cap`, …).
     pub skipped_by_reason: BTreeMap<String, u64>,
-    /// Failed and undelivered by reason (`invalid_number`, `unsubscribed`, error codes…).
+    /// Failed by reason (`invalid_number`, `unsubscribed`, `not_sms_capable`, `failed`,
+    /// `gave_up`); sums to `failed`.
     pub failed_by_reason: BTreeMap<String, u64>,
+    /// Undelivered by the carrier's error code (`30003`, …; `none` when it gave none); sums to
+    /// `undelivered`.
+    pub undelivered_by_reason: BTreeMap<String, u64>,
+    /// The codes of `undelivered_by_reason` in a marketer's words.
+    pub error_codes: BTreeMap<String, String>,
     pub clicks: u64,
 }
 
@@ -295,50 +309,28 @@ pub async fn progress(
     Path(id): Path<String>,
 ) -> Result<Json<ProgressView>, ApiError> {
     let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    let counts = state.store.progress(account.id, campaign.id).await?;
-    let audience_written = match state.store.run(account.id, campaign.id).await {
-        Ok(run) => run.materialised,
-        Err(StoreError::NotFound) => false,
-        Err(e) => return Err(e.into()),
-    };
-    let mut view = ProgressView {
+    let f = figures::load(&*state.store, account.id, &[campaign.id], true)
+        .await?
+        .remove(&campaign.id)
+        .unwrap_or_default();
+    Ok(Json(ProgressView {
         status: tern_store::decode::json_text(&campaign.status),
-        audience_written,
+        audience_written: f.audience_written,
+        total: f.total,
+        queued: f.queued,
+        sending: f.sending,
+        sent: f.sent,
+        delivered: f.delivered,
+        undelivered: f.undelivered,
+        failed: f.failed,
+        cancelled: f.cancelled,
+        skipped: f.skipped,
+        error_codes: figures::explained(&f.undelivered_by_reason),
+        skipped_by_reason: f.skipped_by_reason,
+        failed_by_reason: f.failed_by_reason,
+        undelivered_by_reason: f.undelivered_by_reason,
         clicks: state.store.clicks(account.id, campaign.id).await?,
-        ..ProgressView::default()
-    };
-    for (state, status, reason, n) in counts.rows {
-        view.total += n;
-        let reason = reason.unwrap_or_default();
-        match state {
-            MessageState::Queued => view.queued += n,
-            MessageState::Sending => view.sending += n,
-            MessageState::Cancelled => view.cancelled += n,
-            MessageState::Skipped => {
-                view.skipped += n;
-                *view.skipped_by_reason.entry(reason).or_default() += n;
-            }
-            MessageState::Failed => {
-                view.failed += n;
-                *view.failed_by_reason.entry(reason).or_default() += n;
-            }
-            MessageState::Sent => {
-                view.sent += n;
-                match status {
-                    Some(ProviderStatus::Delivered | ProviderStatus::Read) => view.delivered += n,
-                    Some(s @ (ProviderStatus::Undelivered | ProviderStatus::Failed)) => {
-                        view.undelivered += n;
-                        *view
-                            .failed_by_reason
-                            .entry(tern_store::decode::json_text(&s))
-                            .or_default() += n;
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok(Json(view))
+    }))
 }
 
 /// One message as reports show it.

@@ -22,10 +22,10 @@ use tern_store::{
 };
 use utoipa::{IntoParams, ToSchema};
 
-use super::campaign_run::{Figures, figures_by_campaign};
+use super::campaign_run::Figures;
 use crate::{
     ApiError, AppState,
-    campaigns::{StepContext, check_steps},
+    campaigns::{StepContext, check_steps, figures},
     error::ErrorBody,
     extract::{AccountAuth, Actor, ApiJson, ApiQuery},
     random,
@@ -255,14 +255,13 @@ pub async fn list(
         .filter(|c| c.status != CampaignStatus::Draft)
         .map(|c| c.id)
         .collect();
-    let mut figures =
-        figures_by_campaign(state.store.campaign_figures(account.id, &launched).await?);
+    let mut counted = figures::load(&*state.store, account.id, &launched, false).await?;
     Ok(Json(
         campaigns
             .iter()
             .map(|c| CampaignView {
                 figures: (c.status != CampaignStatus::Draft)
-                    .then(|| figures.remove(&c.id).unwrap_or_default()),
+                    .then(|| Figures::from(&counted.remove(&c.id).unwrap_or_default())),
                 ..CampaignView::from(c)
             })
             .collect(),

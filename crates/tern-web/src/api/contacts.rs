@@ -1,4 +1,5 @@
-//! Contacts: upsert, list, read (with cart, events and consent history), delete.
+//! Contacts: upsert, list, read (with cart, events and consent history, or the whole profile),
+//! delete.
 
 use axum::{
     Json,
@@ -13,12 +14,12 @@ use tern_domain::{
     ids::{AccountId, ContactId},
     phone::Region,
 };
-use tern_store::{Contact, ContactQuery, Store};
+use tern_store::{ConsentChange, Contact, ContactQuery, Event, Store};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     ApiError, AppState,
-    audience::{Outcome, upsert_contacts},
+    audience::{ContactProfile, Outcome, contact_profile, upsert_contacts},
     error::ErrorBody,
     extract::{AccountAuth, ApiJson, ApiQuery},
 };
@@ -326,6 +327,18 @@ pub struct EventView {
     pub received_at: DateTime<Utc>,
 }
 
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        Self {
+            name: e.name,
+            message_id: e.message_id,
+            properties: e.properties,
+            occurred_at: e.occurred_at,
+            received_at: e.received_at,
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -348,18 +361,7 @@ pub async fn events(
     state.store.contact(account.id, id).await?;
     let limit = params.limit.unwrap_or(50).clamp(1, 1000);
     let events = state.store.contact_events(account.id, id, limit).await?;
-    Ok(Json(
-        events
-            .into_iter()
-            .map(|e| EventView {
-                name: e.name,
-                message_id: e.message_id,
-                properties: e.properties,
-                occurred_at: e.occurred_at,
-                received_at: e.received_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(events.into_iter().map(EventView::from).collect()))
 }
 
 /// One consent change.
@@ -368,6 +370,16 @@ pub struct ConsentChangeView {
     pub consent: String,
     pub source: String,
     pub changed_at: DateTime<Utc>,
+}
+
+impl From<ConsentChange> for ConsentChangeView {
+    fn from(c: ConsentChange) -> Self {
+        Self {
+            consent: c.consent.as_str().to_owned(),
+            source: c.source.as_str().to_owned(),
+            changed_at: c.changed_at,
+        }
+    }
 }
 
 /// A contact's consent history, oldest first.
@@ -384,13 +396,20 @@ pub async fn consent(
         .consent_history(account.id, contact_id(&id)?)
         .await?;
     Ok(Json(
-        history
-            .into_iter()
-            .map(|c| ConsentChangeView {
-                consent: c.consent.as_str().to_owned(),
-                source: c.source.as_str().to_owned(),
-                changed_at: c.changed_at,
-            })
-            .collect(),
+        history.into_iter().map(ConsentChangeView::from).collect(),
     ))
+}
+
+/// Everything known of one contact in one read: attributes, consent with its history, recent
+/// events, the cart, and each message a campaign sent or skipped for them, with why.
+#[utoipa::path(get, operation_id = "get_contact_profile", path = "/api/v1/contacts/{contact_id}/profile", tag = "contacts", security(("api_key" = [])),
+    params(("contact_id" = String, Path, description = "The contact's id")),
+    responses((status = 200, description = "OK", body = ContactProfile), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn profile(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ContactProfile>, ApiError> {
+    let profile = contact_profile(state.store.as_ref(), account.id, contact_id(&id)?).await?;
+    Ok(Json(profile))
 }

@@ -74,6 +74,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::get, contacts::delete))
         .routes(routes!(contacts::events))
         .routes(routes!(contacts::consent))
+        .routes(routes!(contacts::profile))
         .routes(routes!(imports::list))
         .routes(routes!(imports::get))
         .routes(routes!(segments::create, segments::list))

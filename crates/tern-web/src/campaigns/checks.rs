@@ -197,7 +197,28 @@ pub fn check_steps(context: &StepContext, campaign: &CampaignRecord) -> Checked 
                 }
             }
         };
+        let problems = if problems.is_empty() && !campaign.steps.contains_key(step.as_str()) {
+            vec![not_started(step)]
+        } else {
+            problems
+        };
         checked.steps.push((step, problems));
     }
     checked
+}
+
+/// A step whose defaults would pass is still not complete until the user saved it: a new
+/// campaign must not read "Launch ✓" before anyone chose when to send.
+fn not_started(step: Step) -> StepProblem {
+    let message = match step {
+        Step::Launch => "not saved yet: choose when to send (now or a time) and save",
+        Step::Rules => "not saved yet: choose the delay and save",
+        _ => "not saved yet",
+    };
+    StepProblem {
+        field: String::new(),
+        code: "not_started",
+        message: message.to_owned(),
+        position: None,
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod audience;
 pub mod checks;
+pub mod figures;
 pub mod preview;
 
 pub use checks::{Checked, StepContext, check_steps};

@@ -27,6 +27,9 @@ pub struct Filters {
     kind: String,
     #[serde(default)]
     channel: String,
+    /// `true`: the archived campaigns instead.
+    #[serde(default)]
+    archived: String,
 }
 
 #[derive(Serialize)]
@@ -47,11 +50,17 @@ fn type_choices() -> Vec<TypeChoice> {
         .collect()
 }
 
+/// A Create refused by the API: its message, and what the user typed, shown again.
+struct Refused {
+    error: String,
+    form: CreateForm,
+}
+
 async fn render_listing(
     state: AppState,
     signed: &Signed,
     filters: Filters,
-    create_error: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<Response, PanelError> {
     let mut query = super::filled(&[
         ("search", &filters.search),
@@ -60,6 +69,9 @@ async fn render_listing(
         ("channel", &filters.channel),
     ]);
     query.insert("limit".into(), json!(200));
+    if filters.archived == "true" {
+        query.insert("archived".into(), json!(true));
+    }
     let (listed, filter_error) = match serde_json::from_value(Value::Object(query)) {
         Ok(params) => match campaigns::list(State(state), signed.auth(), ApiQuery(params)).await {
             Ok(Json(list)) => (list, None),
@@ -71,9 +83,14 @@ async fn render_listing(
             Some("a filter has a value that is not one of its choices".to_owned()),
         ),
     };
+    let (create_error, typed) = match refused {
+        Some(Refused { error, form }) => (Some(error), Some(form)),
+        None => (None, None),
+    };
     let context = json!({
         "campaigns": listed, "filters": filters, "filter_error": filter_error,
-        "types": type_choices(), "create_error": create_error,
+        "types": type_choices(), "create_error": create_error, "typed": typed,
+        "max_name": tern_domain::campaign::MAX_NAME,
     });
     signed.page("campaigns.html", "campaigns", context)
 }
@@ -86,8 +103,9 @@ pub async fn listing(
     render_listing(state, &signed, filters, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct CreateForm {
+    #[serde(skip_serializing)]
     csrf: String,
     name: String,
     #[serde(rename = "type")]
@@ -103,8 +121,8 @@ pub async fn create(
 ) -> Result<Response, PanelError> {
     signed.check(&form.csrf)?;
     let request = campaigns::NewCampaignRequest {
-        name: form.name,
-        kind: form.kind,
+        name: form.name.clone(),
+        kind: form.kind.clone(),
         channel: form.channel,
     };
     match campaigns::create(State(state.clone()), signed.auth(), ApiJson(request)).await {
@@ -116,7 +134,14 @@ pub async fn create(
             )
         }
         Err(e @ (ApiError::Invalid { .. } | ApiError::Forbidden(_))) => {
-            render_listing(state, &signed, Filters::default(), Some(e.to_string())).await
+            let error = match &e {
+                ApiError::Invalid { field, message } if !field.is_empty() => {
+                    format!("{}: {message}", super::render::label(field))
+                }
+                _ => e.to_string(),
+            };
+            let refused = Refused { error, form };
+            render_listing(state, &signed, Filters::default(), Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -183,7 +208,14 @@ pub async fn step(
         "launch" => {
             let Json(check) = campaign_review::check(state_of(), auth(), Path(id.clone())).await?;
             let Json(settings) = settings::get_settings(state_of(), auth()).await?;
-            json!({ "check": check, "quiet_hours": settings.quiet_hours, "timezone": settings.timezone })
+            // The Launch button saves this step's form first, so only the other steps must be
+            // complete for it to be offered; the server checks everything again.
+            let others_ready = check.problems.iter().all(|p| p.step == "launch");
+            json!({
+                "check": check, "others_ready": others_ready,
+                "launchable": detail.campaign.kind == CampaignType::Single.as_str(),
+                "quiet_hours": settings.quiet_hours, "timezone": settings.timezone,
+            })
         }
         _ => json!({}),
     };
@@ -196,4 +228,33 @@ pub async fn step(
         "data": data,
     });
     signed.page("wizard.html", "campaigns", context)
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+}
+
+/// Duplicate: a new draft with the same steps, opened at its first incomplete step.
+pub async fn duplicate(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PanelError> {
+    signed.check(&form.csrf)?;
+    let (_, Json(copy)) = campaigns::duplicate(State(state), signed.auth(), Path(id)).await?;
+    Ok(Redirect::to(&format!("/campaigns/{}", copy.campaign.id)).into_response())
+}
+
+/// Archive: the campaign leaves the listing (it stays under the listing's Archived filter).
+pub async fn archive(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PanelError> {
+    signed.check(&form.csrf)?;
+    let _archived = campaigns::archive(State(state), signed.auth(), Path(id)).await?;
+    Ok(Redirect::to("/campaigns?archived=true").into_response())
 }

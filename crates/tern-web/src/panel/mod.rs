@@ -5,6 +5,7 @@
 mod assets;
 mod auth;
 mod campaigns;
+mod contact;
 mod library;
 mod render;
 
@@ -34,8 +35,11 @@ pub(crate) fn routes() -> Router<AppState> {
             get(campaigns::listing).post(campaigns::create),
         )
         .route("/campaigns/{id}", get(campaigns::open))
+        .route("/campaigns/{id}/duplicate", post(campaigns::duplicate))
+        .route("/campaigns/{id}/archive", post(campaigns::archive))
         .route("/campaigns/{id}/steps/{step}", get(campaigns::step))
         .route("/contacts", get(library::contacts))
+        .route("/contacts/{id}", get(contact::open))
         .route("/segments", get(library::segments))
         .route("/media", get(library::media))
         .route("/settings", get(library::settings))

@@ -18,8 +18,71 @@ macro_rules! templates {
     };
 }
 
+/// Stable codes the API answers (skip reasons, fields of steps) in a marketer's words: the
+/// templates' `label` filter and the scripts (through the page's `labels` JSON) read this list.
+pub(crate) const LABELS: &[(&str, &str)] = &[
+    ("invalid_phone", "Phone number not valid"),
+    ("unsubscribed", "Unsubscribed"),
+    ("no_consent", "No SMS consent"),
+    ("outside_mms_countries", "Outside the US, Canada and Australia (MMS)"),
+    ("no_sender", "No sender for their country"),
+    ("render_failed", "Personalization failed"),
+    ("too_long", "Message too long"),
+    ("frequency_cap", "Over the frequency cap"),
+    ("invalid_number", "Number not valid"),
+    ("not_sms_capable", "Cannot receive SMS"),
+    ("gave_up", "Not sent after repeated tries"),
+    ("invalid_number", "Number refused as not valid"),
+    ("not_sms_capable", "Number cannot receive SMS"),
+    ("gave_up", "Not sent after repeated attempts"),
+    ("body", "Message"),
+    ("media", "Picture"),
+    ("channel", "Channel"),
+    ("name", "Name"),
+    ("type", "Message type"),
+    ("send_at", "Send time"),
+    ("quiet_hours", "Sending hours"),
+    ("throttle", "Throttle"),
+    ("end_at", "End date"),
+    ("max_segments", "Most segments"),
+    ("delay_minutes", "Delay"),
+    ("min_cart_value", "Smallest cart value"),
+    ("product_ids", "Products"),
+    ("per_contact_days", "Days between reminders"),
+    ("window_hours", "Attribution window"),
+    ("revenue_property", "Revenue property"),
+    ("event", "Conversion event"),
+    ("include", "Included segments"),
+    ("exclude", "Excluded segments"),
+    ("segments", "Segments"),
+    ("rules", "Rules"),
+    ("design", "Design"),
+    ("goals", "Goals"),
+    ("launch", "Launch"),
+];
+
+/// `code` in a marketer's words: `include[1]` reads as its list's label; an unknown code is
+/// shown with spaces for underscores and a capital.
+pub(crate) fn label(code: &str) -> String {
+    let base = code.split('[').next().unwrap_or(code);
+    if let Some((_, text)) = LABELS.iter().find(|(c, _)| *c == code || *c == base) {
+        return (*text).to_owned();
+    }
+    let spaced = code.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    env.add_filter("label", |code: String| label(&code));
+    env.add_global(
+        "labels",
+        minijinja::Value::from_pairs(LABELS.iter().copied()),
+    );
     // `.html` templates escape every value unless marked safe, which none is.
     templates!(
         env,
@@ -30,7 +93,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "wizard.html",
         "design.html",
         "campaign.html",
+        "campaign_actions.html",
         "contacts.html",
+        "contact.html",
         "segments.html",
         "media.html",
         "settings.html",

@@ -54,6 +54,25 @@ async fn each_type_gets_its_steps_and_says_what_each_lacks() {
             .await;
         let names: Vec<String> = steps(&c.body).into_iter().map(|(s, _)| s).collect();
         assert_eq!(names, expected);
+        // Regression: a new campaign showed "Rules ✓ Complete" and "Launch ✓ Complete" with
+        // nothing saved, because their defaults pass. Unsaved steps are not complete.
+        let unsaved: Vec<(String, bool)> = steps(&c.body)
+            .into_iter()
+            .filter(|(s, _)| s == "rules" || s == "launch")
+            .collect();
+        assert_eq!(unsaved, [("rules".into(), false), ("launch".into(), false)]);
+        if kind == "welcome" {
+            assert_eq!(c.body["steps"][0]["problems"][0]["code"], "not_started");
+            let saved = app
+                .call(
+                    Method::PUT,
+                    &format!("/api/v1/campaigns/{}/steps/rules", c.body["id"].as_str().unwrap()),
+                    Some(&acme.key),
+                    Some(json!({"delay_minutes": 0})),
+                )
+                .await;
+            assert_eq!(saved.body["complete"], true, "{}", saved.text);
+        }
     }
 
     let id = single.body["id"].as_str().unwrap();
@@ -130,8 +149,8 @@ async fn each_type_gets_its_steps_and_says_what_each_lacks() {
             ("segments".into(), true),
             ("design".into(), false),
             ("goals".into(), true),
-            // An empty Launch step sends at once with the account's rules.
-            ("launch".into(), true)
+            // Launch is complete only once saved, even though its defaults would pass.
+            ("launch".into(), false)
         ]
     );
 

@@ -3,8 +3,10 @@
 mod admin;
 mod auth;
 mod campaign_design;
+mod campaign_figures;
 mod campaign_send;
 mod campaigns;
+mod contact_profile;
 mod contacts;
 mod imports;
 mod isolation;
@@ -12,6 +14,7 @@ mod media;
 mod openapi;
 mod ops;
 mod panel;
+mod panel_states;
 mod segment_client;
 mod segments;
 mod settings;

@@ -6,17 +6,17 @@ use reqwest::{Method, StatusCode, header, redirect::Policy};
 use serde_json::json;
 use tern_testkit::{TestApp, spawn_app};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A browser-like client: no automatic redirects, cookies kept by hand.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
@@ -54,12 +54,12 @@ impl Browser {
         (status, headers, response.text().await.unwrap())
     }
 
-    async fn get(&mut self, path: &str) -> (StatusCode, header::HeaderMap, String) {
+    pub(crate) async fn get(&mut self, path: &str) -> (StatusCode, header::HeaderMap, String) {
         let request = self.http.get(format!("{}{path}", self.base));
         self.send(request).await
     }
 
-    async fn form(
+    pub(crate) async fn form(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -75,7 +75,7 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn api(
+    pub(crate) async fn api(
         &mut self,
         method: Method,
         path: &str,
@@ -93,7 +93,7 @@ impl Browser {
     }
 
     /// Signs in through the form; the answer is the page's CSRF token.
-    async fn sign_in(&mut self, email: &str, password: &str) -> StatusCode {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> StatusCode {
         let (_, _, page) = self.get("/login?next=/campaigns").await;
         let csrf = hidden(&page, "csrf");
         let (status, headers, _) = self
@@ -115,7 +115,7 @@ impl Browser {
 }
 
 /// The value of the hidden field `name` in a page.
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)
@@ -124,13 +124,13 @@ fn hidden(page: &str, name: &str) -> String {
     page[start..].split('"').next().unwrap().to_owned()
 }
 
-fn csrf_of(page: &str) -> String {
+pub(crate) fn csrf_of(page: &str) -> String {
     let marker = "<meta name=\"csrf-token\" content=\"";
     let start = page.find(marker).expect("a csrf meta tag") + marker.len();
     page[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn user(app: &TestApp, account: &str, email: &str) {
+pub(crate) async fn user(app: &TestApp, account: &str, email: &str) {
     tern_web::operator::create_user(
         &*app.store,
         account.parse().unwrap(),

@@ -1,13 +1,13 @@
 // The campaign page: progress that updates itself, and pause, resume and cancel.
-import { $, api, el, toast, words } from './panel.js';
+import { $, api, el, label, toast, words } from './panel.js';
 
 const id = $('#campaign').dataset.id;
 const settledStates = ['completed', 'cancelled'];
 
-function reasons(list, counts) {
+function reasons(list, counts, name) {
   const entries = Object.entries(counts);
   list.replaceChildren(...(entries.length
-    ? entries.map(([reason, n]) => el('li', {}, `${words(reason)}: `, el('strong', {}, n)))
+    ? entries.map(([reason, n]) => el('li', {}, `${name(reason)}: `, el('strong', {}, n)))
     : [el('li', { class: 'muted' }, 'None')]));
 }
 
@@ -20,29 +20,34 @@ function show(progress) {
   const bar = $('#bar');
   bar.max = progress.total || 1;
   bar.value = done;
-  $('#written').textContent = progress.audience_written ? '' : 'Writing the audience…';
-  reasons($('#skipped'), progress.skipped_by_reason);
-  reasons($('#failed'), progress.failed_by_reason);
+  const writing = !progress.audience_written && ['scheduled', 'running', 'paused'].includes(progress.status);
+  $('#writing').hidden = !writing;
+  $('#written').textContent = writing ? 'Writing the audience: the figures count the recipients written so far.' : '';
+  reasons($('#skipped'), progress.skipped_by_reason, label);
+  reasons($('#failed'), progress.failed_by_reason, label);
+  const explained = (code) => (code === 'none' ? '' : `${code} — `) + (progress.error_codes[code] ?? '');
+  reasons($('#undelivered'), progress.undelivered_by_reason, explained);
   const live = ['running', 'scheduled', 'active'].includes(progress.status);
   $('#pause').hidden = !live;
   $('#resume').hidden = progress.status !== 'paused';
   $('#cancel').hidden = !(live || progress.status === 'paused');
 }
 
-async function showMessages() {
-  const messages = await api('GET', `/campaigns/${id}/messages?limit=20`);
+function showMessages(messages) {
   $('#messages').replaceChildren(...messages.map((m) => el('tr', {},
     el('td', {}, m.to),
     el('td', {}, words(m.state)),
     el('td', {}, m.provider_status ? el('span', { class: `status status-${m.provider_status}` }, words(m.provider_status)) : '—'),
-    el('td', { class: 'muted' }, m.reason ? words(m.reason) : m.error_message ?? ''))));
+    el('td', { class: 'muted' }, m.reason ? label(m.reason) : m.error_message ?? ''))));
 }
 
 async function poll() {
   try {
+    // Messages first: the progress read after them counts at least the rows they show.
+    const messages = await api('GET', `/campaigns/${id}/messages?limit=20`);
     const progress = await api('GET', `/campaigns/${id}/progress`);
     show(progress);
-    await showMessages();
+    showMessages(messages);
     const pending = progress.queued + progress.sending + (progress.sent - progress.delivered - progress.undelivered);
     if (settledStates.includes(progress.status) && pending <= 0) return;
   } catch (error) {

@@ -69,11 +69,47 @@ export function debounce(fn, ms) {
 
 export const words = (name) => name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
 
+/** What a marketer reads for each stable code the API answers, from the page (one list, kept
+ * beside the templates' `label` filter). */
+const LABELS = JSON.parse(document.getElementById('labels')?.textContent ?? '{}');
+
+/** A stable code (`no_sender`, `send_at`, `include[0]`) in a marketer's words. */
+export function label(code) {
+  if (!code) return '';
+  const base = String(code).replace(/\[\d+\].*$/, '');
+  return LABELS[code] ?? LABELS[base] ?? words(String(code));
+}
+
 /** A list of problems, each with its field. */
 export function problemList(problems) {
-  return el('ul', { class: 'problems' }, problems.map((p) => el('li', {}, p.field ? el('code', {}, p.field) : null, p.field ? ': ' : '', p.message)));
+  return el('ul', { class: 'problems' }, problems.map((p) => el('li', {}, p.field ? el('strong', {}, label(p.field)) : null, p.field ? ': ' : '', p.message)));
 }
 
 export function pageData(id) {
   return JSON.parse($(`#${id}`).textContent);
+}
+
+/** Shows a saved step's new state in the step bar, without a reload. */
+export function showStepState(view) {
+  const item = document.querySelector(`.stepbar li[data-step="${view.step}"]`);
+  if (!item) return;
+  const started = view.content !== null && view.content !== undefined;
+  item.classList.toggle('complete', view.complete);
+  item.classList.toggle('attention', !view.complete && started);
+  item.querySelector('.dot').textContent = view.complete ? '✓' : item.dataset.index;
+  item.querySelector('.state').textContent = view.complete ? 'Complete'
+    : started ? `${view.problems.length} to fix` : 'Not started';
+}
+
+/** Warns before leaving a page whose form has changes not saved yet. */
+export function guardUnsaved(form) {
+  let dirty = false;
+  form.addEventListener('input', () => { dirty = true; });
+  form.addEventListener('change', () => { dirty = true; });
+  window.addEventListener('beforeunload', (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = '';
+  });
+  return { saved() { dirty = false; }, get dirty() { return dirty; } };
 }

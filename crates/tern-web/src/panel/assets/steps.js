@@ -1,15 +1,35 @@
 // The wizard's Segments, Rules, Goals and Launch steps: saved through the API.
-import { $, $$, api, el, problemList, toast, words, pageData, debounce } from './panel.js';
+import { $, $$, api, el, problemList, toast, label, pageData, debounce, showStepState, guardUnsaved } from './panel.js';
 
 const page = pageData('wizard-data');
 const id = page.campaign.id;
 const form = $('#step-form');
 const problemsBox = $('#step-problems');
 
+const unsaved = guardUnsaved(form);
+
 async function save(content) {
   const view = await api('PUT', `/campaigns/${id}/steps/${page.step}`, content);
+  unsaved.saved();
   problemsBox.replaceChildren(view.problems.length ? problemList(view.problems) : '');
+  showStepState(view);
   return view;
+}
+
+/** Asks before launching, with the recipients and the cost as the estimate states them. */
+function confirmLaunch() {
+  const dialog = $('#confirm-launch');
+  const estimate = page.data.check?.estimate;
+  const when = form.elements.when.value === 'later' ? `at ${form.elements.send_at.value.replace('T', ' ')} (${page.data.timezone})` : 'now';
+  const unpriced = estimate?.cost?.unpriced?.length ? ` (without ${estimate.cost.unpriced.join(', ')}: no price set)` : '';
+  const cost = estimate?.cost?.total ? `, for about ${estimate.cost.total} ${estimate.cost.currency}${unpriced}` : '';
+  $('#confirm-text').textContent = estimate
+    ? `It will be sent ${when} to ${estimate.recipients} recipients (${estimate.messages.sms} SMS, ${estimate.messages.mms} MMS${estimate.sms_segments ? `, ${estimate.sms_segments} SMS segments` : ''})${cost}.`
+    : `It will be sent ${when}.`;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'launch'), { once: true });
+    dialog.showModal();
+  });
 }
 
 function numberOrNull(name) {
@@ -68,7 +88,7 @@ async function showReach() {
     box.replaceChildren(
       el('h2', {}, 'Reachable'),
       el('p', { class: 'count' }, el('strong', { id: 'reachable' }, estimate.recipients), ` of ${estimate.audience} contacts`),
-      skipped.length ? el('ul', { class: 'reasons' }, skipped.map(([reason, n]) => el('li', {}, `${words(reason)}: `, el('strong', {}, n)))) : el('p', { class: 'muted' }, 'Nobody excluded.'),
+      skipped.length ? el('ul', { class: 'reasons' }, skipped.map(([reason, n]) => el('li', {}, `${label(reason)}: `, el('strong', {}, n)))) : el('p', { class: 'muted' }, 'Nobody excluded.'),
     );
   } catch (error) {
     box.replaceChildren(el('h2', {}, 'Reachable'), el('p', { class: 'alert error' }, error.message));
@@ -99,6 +119,7 @@ form.addEventListener('submit', async (event) => {
         return;
       }
       if (!view.complete) return;
+      if (!(await confirmLaunch())) return;
       event.submitter.disabled = true;
       await api('POST', `/campaigns/${id}/launch`);
       location.assign(`/campaigns/${id}`);
