@@ -68,7 +68,11 @@ const context = await chromium.launchPersistentContext(profile, {
 const page = context.pages()[0] ?? await context.newPage();
 const alerts = [];
 // Dialogs a walk did not expect are dismissed and recorded; the unsaved-changes guard's are not alerts.
-page.on('dialog', (dialog) => { if (dialog.type() !== 'beforeunload') alerts.push(dialog.message()); dialog.dismiss().catch(() => {}); });
+page.on('dialog', (dialog) => {
+  if (page.listenerCount('dialog') > 1) return; // a walk waits for this one
+  if (dialog.type() !== 'beforeunload') alerts.push(dialog.message());
+  dialog.dismiss().catch(() => {});
+});
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(error.message));
 // Refused requests the test makes on purpose (401, 403, 422) log 'Failed to load resource'.

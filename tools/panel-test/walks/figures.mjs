@@ -11,8 +11,18 @@ async function figuresIn(scope, fields) {
 }
 
 export default async function walk({ page, base, shot, assert, api }) {
-  // The listing's row and the page may be read a moment apart while late statuses arrive:
-  // both are read again until they agree, and then they must agree with the API too.
+  // The demo's campaign may still be sending when the walk starts: wait until every message
+  // has its carrier's answer, so that the figures read below cannot move between reads.
+  const [sent] = await api('GET', `/campaigns?search=${encodeURIComponent(NAME)}`);
+  const settled = Date.now() + 60000;
+  for (;;) {
+    const p = await api('GET', `/campaigns/${sent.id}/progress`);
+    if (p.audience_written && p.queued + p.sending === 0 && p.sent === p.delivered + p.undelivered) break;
+    assert.ok(Date.now() < settled, `the demo's campaign did not settle: ${JSON.stringify(p)}`);
+    await page.waitForTimeout(500);
+  }
+  // The listing's row and the page are read a moment apart: both are read again until they
+  // agree, and then they must agree with the API too.
   const deadline = Date.now() + 15000;
   let listed;
   let shown;
@@ -30,7 +40,7 @@ export default async function walk({ page, base, shot, assert, api }) {
     // The page's first poll has answered once the messages table has rows.
     await page.locator('#messages tr').first().waitFor();
     shown = await figuresIn(page, [...FIELDS, 'sent', 'total']);
-    if (FIELDS.every((f) => listed[f] === shown[f]) || Date.now() > deadline) break;
+    if ([...FIELDS, 'sent', 'total'].every((f) => listed[f] === shown[f]) || Date.now() > deadline) break;
     await page.waitForTimeout(1000);
   }
   await shot(page, 'figures-campaign');

@@ -73,13 +73,13 @@ export default async function walk({ page, base, shot, assert, api }) {
 
   // A schedule in the past: the listing's link opens Launch, which names the problem.
   const drafts = await api('GET', '/campaigns?search=Black%20Friday%20preview');
-  const { id: copy } = (await api('POST', `/campaigns/${drafts[0].id}/duplicate`)).campaign;
+  const { id: copy } = await api('POST', `/campaigns/${drafts[0].id}/duplicate`);
   await api('PATCH', `/campaigns/${copy}`, { name: 'Walk past schedule' });
   await api('PUT', `/campaigns/${copy}/steps/launch`, { send_at: '2020-01-01T10:00' });
   await page.goto(`${base}/campaigns`);
   await page.getByRole('link', { name: 'Walk past schedule' }).click();
   await page.waitForURL(/\/steps\/launch$/);
-  await page.getByText(/has passed: choose a later time, or send now/).waitFor();
+  await page.locator('#check').getByText(/has passed: choose a later time, or send now/).waitFor();
   await shot(page, 'launch-past-schedule');
 
   // Scheduled for later, then paused, resumed and cancelled from its page.

@@ -17,10 +17,14 @@ use crate::{
     text::{self, SegmentCap, TextReport},
 };
 
+mod fallbacks;
+
+pub use fallbacks::{FallbackWarning, suggested_fallback};
+
 /// Characters of a tracked link's code (`/l/{code}`).
 pub const SHORT_CODE_LEN: usize = 8;
-/// Most pictures in one MMS (Twilio's limit of `MediaUrl`s).
-pub const MAX_MEDIA: usize = 10;
+/// Most pictures in one MMS: the product sends one picture a message (Twilio would take 10).
+pub const MAX_MEDIA: usize = 1;
 /// Most bytes of all of one MMS's pictures together.
 pub const MAX_MMS_BYTES: u64 = 5 * 1024 * 1024;
 
@@ -283,7 +287,7 @@ fn media_ids(
         problems.push(problem(
             "media",
             "too_many",
-            format!("one MMS carries at most {MAX_MEDIA} pictures"),
+            "an MMS carries one picture; remove all but one",
         ));
     }
     let mut ids: Vec<MediaId> = Vec::new();
@@ -409,27 +413,28 @@ impl Design {
     }
 }
 
-/// Why a composed text does not fit, in a marketer's words.
+/// Why a composed text does not fit, in a marketer's words (characters, never septets or
+/// UTF-16 units).
 pub fn too_long_message(c: &Composed) -> String {
     let r = &c.counters;
     let footer = "with the footer and shortened links";
     match c.route {
         Route::Mms => format!(
-            "{footer}, the text is {} characters (UTF-16 units); an MMS carries at most {}",
+            "{footer}, the text is {} characters; an MMS carries at most {}",
             r.units, r.limit
         ),
         Route::Sms | Route::SmsWithLink => {
-            let encoding = match r.encoding {
-                text::Encoding::Gsm7 => "GSM-7",
-                text::Encoding::Ucs2 => "UCS-2",
-            };
             let what = if c.route == Route::Sms {
                 "the SMS"
             } else {
-                "the SMS sent outside the MMS countries (with picture links)"
+                "the SMS sent outside the US, Canada and Australia (with picture links)"
+            };
+            let unit = match r.encoding {
+                text::Encoding::Gsm7 => "GSM-7 characters (extension characters count 2)",
+                text::Encoding::Ucs2 => "characters (UCS-2)",
             };
             format!(
-                "{footer}, {what} needs {} {encoding} units ({} segments); the cap allows {}",
+                "{footer}, {what} needs {} {unit} in {} segments; the cap allows {}",
                 r.units,
                 r.segments.unwrap_or(0),
                 r.limit

@@ -140,10 +140,33 @@ fn floor_char_boundary(s: &str, mut at: usize) -> usize {
     at
 }
 
+/// An outside variable a template prints (`{{ first_name | default: "there" }}`), where no
+/// `if`, `unless` or `case` around it tests it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printed {
+    /// Its root, e.g. `first_name`.
+    pub variable: String,
+    pub fallback: Fallback,
+    /// Where its `{{` is.
+    pub position: Position,
+}
+
+/// What a printed variable gives a recipient who lacks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallback {
+    /// No `default` filter: nothing.
+    Missing,
+    /// `default` with this literal text (empty for `default: ""`).
+    Text(String),
+    /// `default` with another variable or a number.
+    Other,
+}
+
 /// A checked template, ready to render.
 pub struct Template {
     /// The outside variables it reads: those a recipient lacks render as nothing.
     roots: Vec<String>,
+    printed: Vec<Printed>,
     compiled: liquid::Template,
 }
 
@@ -180,13 +203,17 @@ pub fn check(source: &str, vocabulary: &Vocabulary) -> Result<Template, Vec<Prob
             ),
         )]);
     }
-    let (roots, problems) = scan::scan(source, vocabulary);
+    let (roots, printed, problems) = scan::scan(source, vocabulary);
     if !problems.is_empty() {
         return Err(problems);
     }
     // Liquid's parser is third-party code facing user input: a panic in it is a refusal.
     match std::panic::catch_unwind(|| PARSER.parse(source)) {
-        Ok(Ok(compiled)) => Ok(Template { roots, compiled }),
+        Ok(Ok(compiled)) => Ok(Template {
+            roots,
+            printed,
+            compiled,
+        }),
         Ok(Err(error)) => Err(vec![liquid_problem(source, &error.to_string())]),
         Err(_) => Err(vec![Problem::at(
             source,
@@ -355,6 +382,11 @@ impl Template {
     /// The outside variables the template reads.
     pub fn variables(&self) -> &[String] {
         &self.roots
+    }
+
+    /// The outside variables it prints, each time, with their fallbacks.
+    pub fn printed(&self) -> &[Printed] {
+        &self.printed
     }
 
     /// The text for one recipient. Variables the recipient lacks render as nothing (so

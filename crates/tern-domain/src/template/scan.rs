@@ -2,7 +2,7 @@
 //! report: which variables it reads (checked against what a message can know, with positions),
 //! tags a message may not use, and loops that could run away.
 
-use super::{Problem, Vocabulary, filters::FILTER_NAMES};
+use super::{Fallback, Position, Printed, Problem, Vocabulary, filters::FILTER_NAMES};
 
 /// Deepest nesting of `for` loops.
 pub const MAX_LOOP_DEPTH: usize = 2;
@@ -35,16 +35,19 @@ struct Open {
     at: usize,
     /// Names this block binds (the loop variable and `forloop`).
     binds: Vec<String>,
+    /// Roots its conditions test: printing them inside reads as the marketer meant.
+    tests: Vec<String>,
 }
 
-/// Walks the template, returning the roots of the variables it reads (for rendering) and the
-/// problems found.
-pub fn scan(source: &str, vocabulary: &Vocabulary) -> (Vec<String>, Vec<Problem>) {
+/// Walks the template, returning the roots of the variables it reads (for rendering), the
+/// outside variables it prints with their fallbacks, and the problems found.
+pub fn scan(source: &str, vocabulary: &Vocabulary) -> (Vec<String>, Vec<Printed>, Vec<Problem>) {
     let mut scanner = Scanner {
         source,
         vocabulary,
         problems: Vec::new(),
         roots: Vec::new(),
+        printed: Vec::new(),
         stack: Vec::new(),
         bound: Vec::new(),
     };
@@ -59,7 +62,7 @@ pub fn scan(source: &str, vocabulary: &Vocabulary) -> (Vec<String>, Vec<Problem>
             ),
         );
     }
-    (scanner.roots, scanner.problems)
+    (scanner.roots, scanner.printed, scanner.problems)
 }
 
 struct Scanner<'a> {
@@ -67,6 +70,7 @@ struct Scanner<'a> {
     vocabulary: &'a Vocabulary,
     problems: Vec<Problem>,
     roots: Vec<String>,
+    printed: Vec<Printed>,
     stack: Vec<Open>,
     /// Names bound by `assign` and open loops, innermost last.
     bound: Vec<(String, Bound)>,
@@ -113,6 +117,7 @@ impl Scanner<'_> {
             };
             if output {
                 self.expression(&tokens, start);
+                self.print(&tokens, start);
             } else if let Some(skip_to) = self.tag(&tokens, start) {
                 at = skip_to;
             }
@@ -146,10 +151,12 @@ impl Scanner<'_> {
             "if" | "unless" | "case" => {
                 self.open(name, start, Vec::new());
                 self.condition(args, start);
+                self.note_tests(args);
             }
             "elsif" | "when" => {
                 self.expect_inside(name, &["if", "case"], start);
                 self.condition(args, start);
+                self.note_tests(args);
             }
             "else" => self.expect_inside(name, &["if", "unless", "case", "for"], start),
             "for" => self.for_loop(args, start),
@@ -200,6 +207,7 @@ impl Scanner<'_> {
             end,
             at,
             binds,
+            tests: Vec::new(),
         });
     }
 
@@ -320,6 +328,50 @@ impl Scanner<'_> {
                 other => self.operand(other),
             }
         }
+    }
+
+    /// Notes the roots a condition tests, on the innermost open block.
+    fn note_tests(&mut self, tokens: &[Token]) {
+        let Some(open) = self.stack.last_mut() else {
+            return;
+        };
+        for token in tokens {
+            if let Token::Path { text, .. } = token {
+                open.tests.push(split_root(text).0.to_owned());
+            }
+        }
+    }
+
+    /// Notes an outside variable printed as `{{ name | … }}` with its `default`, unless a block
+    /// around it tests it (`{% if first_name %}Hi {{ first_name }}{% endif %}`).
+    fn print(&mut self, tokens: &[Token], start: usize) {
+        let mut parts = tokens.split(|t| matches!(t, Token::Punct('|', _)));
+        let Some([Token::Path { text, .. }]) = parts.next() else {
+            return;
+        };
+        let (root, _) = split_root(text);
+        let outside = !LITERALS.contains(&root)
+            && root != "cart"
+            && self.vocabulary.knows(root)
+            && !self.bound.iter().any(|(name, _)| name == root);
+        if !outside || self.stack.iter().any(|o| o.tests.iter().any(|t| t == root)) {
+            return;
+        }
+        let default = parts.find(
+            |filter| matches!(filter.first(), Some(Token::Path { text, .. }) if text == "default"),
+        );
+        let fallback = match default.map(|filter| filter.get(2)) {
+            None => Fallback::Missing,
+            Some(Some(Token::Literal(at))) => {
+                string_at(self.source, *at).map_or(Fallback::Other, |s| Fallback::Text(s.into()))
+            }
+            Some(_) => Fallback::Other,
+        };
+        self.printed.push(Printed {
+            variable: root.to_owned(),
+            fallback,
+            position: Position::of(self.source, start),
+        });
     }
 
     /// An output expression: a value, then filters with their arguments.
@@ -495,6 +547,14 @@ fn trim_markup(inner: &str) -> (&str, usize) {
         .len()
         .max(start);
     (&inner[start..end], start)
+}
+
+/// The text of the string literal starting at `at`, without its quotes; `None` for a number.
+fn string_at(source: &str, at: usize) -> Option<&str> {
+    let rest = &source[at..];
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = &rest[1..];
+    inner.find(quote).map(|end| &inner[..end])
 }
 
 fn find_outside_quotes(text: &str, close: &str) -> Option<usize> {

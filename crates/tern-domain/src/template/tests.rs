@@ -219,3 +219,25 @@ fn numbers_too_wide_for_liquid_are_refused_not_passed_on() {
     }
     assert_eq!(render("{{ 2 | plus: -3 }}", json!({})), "-1");
 }
+
+#[test]
+fn printed_variables_carry_their_fallback_unless_a_block_tests_them() {
+    let body = "Hi {{ first_name | default: \"there\" }} from {{ city | default: '' }}, \
+        {{ tier }} {{ phone | upcase | default: city }}{% if tier %}{{ tier }}{% endif %}\
+        {% for i in (1..2) %}{{ i }}{% endfor %}{% assign x = city %}{{ x }}";
+    let template = check(body, &vocabulary(false)).unwrap();
+    let printed: Vec<(&str, &Fallback, u32)> = template
+        .printed()
+        .iter()
+        .map(|p| (p.variable.as_str(), &p.fallback, p.position.column))
+        .collect();
+    assert_eq!(
+        printed,
+        [
+            ("first_name", &Fallback::Text("there".into()), 4),
+            ("city", &Fallback::Text(String::new()), 45),
+            ("tier", &Fallback::Missing, 71),
+            ("phone", &Fallback::Other, 82),
+        ]
+    );
+}

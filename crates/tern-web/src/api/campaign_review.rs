@@ -1,6 +1,8 @@
 //! Reviewing a campaign before launch: the variables a template may read, the preview for a
 //! contact, the audience estimate, and the pre-launch check of every step.
 
+use std::collections::BTreeMap;
+
 use axum::{
     Json,
     extract::{Path, State},
@@ -12,7 +14,7 @@ use tern_domain::{
     audience::Condition,
     campaign::{
         CampaignType, Channel, Step,
-        design::too_long_message,
+        design::{FallbackWarning, suggested_fallback, too_long_message},
         estimate::{Estimate, SkipReason},
         launch::LaunchPlan,
     },
@@ -29,7 +31,7 @@ use crate::{
         Checked, StepContext,
         audience::{WorstCase, audience, estimate_for, worst_case},
         check_steps,
-        preview::{PreviewMedia, media_of, render_for},
+        preview::{PreviewMedia, fallback_warnings, first_recipient, media_of, render_for},
     },
     error::ErrorBody,
     extract::{AccountAuth, ApiJson},
@@ -44,8 +46,13 @@ pub struct VariableView {
     /// `cart.items`).
     pub kind: String,
     pub description: String,
-    /// What the picker inserts.
+    /// What the picker inserts: attributes with a fallback (`default`), for contacts who lack
+    /// them.
     pub insert: String,
+    /// For attributes, which some contacts may lack: the fallback the picker offers (`there`
+    /// for `first_name`, else empty, for the user to write). `None` for the contact's own
+    /// fields and the cart.
+    pub fallback: Option<String>,
 }
 
 /// The variables this campaign's template may read: the contact's fields, every attribute some
@@ -64,6 +71,7 @@ pub async fn variables(
         kind: kind.to_owned(),
         description: description.to_owned(),
         insert,
+        fallback: None,
     };
     let mut list: Vec<VariableView> = CONTACT_FIELDS
         .iter()
@@ -86,13 +94,12 @@ pub async fn variables(
         {
             continue;
         }
-        let insert = format!("{{{{ {name} | default: \"\" }}}}");
-        list.push(variable(
-            name,
-            "attribute",
-            "an attribute of the contact",
-            insert,
-        ));
+        let fallback = suggested_fallback(&name);
+        let insert = format!("{{{{ {name} | default: \"{fallback}\" }}}}");
+        list.push(VariableView {
+            fallback: Some(fallback.to_owned()),
+            ..variable(name, "attribute", "an attribute of the contact", insert)
+        });
     }
     if campaign.kind == CampaignType::CartReminder {
         for (name, about) in CART_FIELDS {
@@ -119,8 +126,8 @@ pub async fn variables(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
-    /// The contact to render for; by default the first of the audience, else a contact of whom
-    /// nothing is known.
+    /// The contact to render for; by default the first of the audience's first 100 who would
+    /// receive the message (else the audience's first), else a contact of whom nothing is known.
     pub contact_id: Option<i64>,
     /// An unsaved Design step to preview instead of the saved one (as `PUT …/steps/design`
     /// takes it).
@@ -165,6 +172,28 @@ pub struct PreviewView {
     pub longest: Vec<WorstCase>,
     /// The design's problems (a preview is shown even with some).
     pub problems: Vec<StepProblemView>,
+    /// Single campaigns once their segments are chosen: the audience, how many this design
+    /// reaches and the others by reason, counted as `GET …/audience` counts them.
+    pub audience: Option<PreviewAudience>,
+    /// Variables that print nothing for some recipients (`Hi , …`): each with `variable`,
+    /// `code` (`empty_fallback` for `default: ""`, `no_fallback` for an attribute some of the
+    /// audience lack, printed without `default`), `message` and `position`. They do not stop
+    /// the campaign.
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<FallbackWarning>,
+}
+
+/// Who of the audience a design reaches.
+#[derive(Serialize, ToSchema)]
+pub struct PreviewAudience {
+    /// Contacts in the audience.
+    pub audience: u64,
+    /// Those who get a message.
+    pub recipients: u64,
+    /// The others by reason (`invalid_phone`, `unsubscribed`, `no_consent`,
+    /// `outside_mms_countries`, `no_sender`), every reason listed.
+    #[schema(value_type = Object)]
+    pub skipped: BTreeMap<SkipReason, u64>,
 }
 
 async fn checked(
@@ -222,14 +251,7 @@ pub async fn preview(
         },
         None => match (&condition, campaign.kind) {
             (Some(condition), CampaignType::Single) => {
-                let first = state
-                    .store
-                    .matching_contacts(account.id, condition, context.now, None, 1)
-                    .await?;
-                match first.first() {
-                    Some(id) => Some(state.store.contact(account.id, *id).await?),
-                    None => None,
-                }
+                first_recipient(&state, &context, &campaign, &checked, condition).await?
             }
             _ => None,
         },
@@ -242,10 +264,22 @@ pub async fn preview(
         contact.as_ref().map(|c| &c.state),
     )
     .await?;
-    let longest = match &checked.design {
-        Some(design) => worst_case(&state, &context, &campaign, design, condition.as_ref()).await?,
-        None => Vec::new(),
+    let (longest, warnings) = match &checked.design {
+        Some(design) => (
+            worst_case(&state, &context, &campaign, design, condition.as_ref()).await?,
+            fallback_warnings(&state, &context, design, condition.as_ref()).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
+    let estimate = estimate_for(
+        &state,
+        &context,
+        &campaign,
+        &checked,
+        condition.as_ref(),
+        &longest,
+    )
+    .await?;
     let design_problems = checked
         .steps
         .iter()
@@ -284,6 +318,12 @@ pub async fn preview(
             .into_iter()
             .map(StepProblemView::from)
             .collect(),
+        audience: estimate.map(|e| PreviewAudience {
+            audience: e.audience,
+            recipients: e.recipients,
+            skipped: e.skipped,
+        }),
+        warnings,
     }))
 }
 

@@ -1,16 +1,21 @@
-//! A design rendered for one contact, as the phone preview shows it.
+//! A design rendered for one contact, as the phone preview shows it: the contact it starts on,
+//! and the warnings about personalisation that prints nothing for some recipients.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tern_domain::{
+    audience::{Comparison, Condition, Op},
     campaign::{
-        design::{Composed, Route},
+        Channel,
+        design::{Composed, Design, FallbackWarning, OutsideMms, Route},
         estimate::{AudienceGroup, SkipReason, reach},
     },
     contact::{Cart, ContactState},
     template::Values,
 };
-use tern_store::CampaignRecord;
+use tern_store::{CampaignRecord, Contact};
 use utoipa::ToSchema;
 
 use super::{
@@ -65,20 +70,9 @@ pub async fn render_for(
         None => sample_cart(campaign),
     };
     let values = Values::new(contact_state, cart.as_ref());
-    let group = AudienceGroup {
-        country: contact_state.country.clone(),
-        has_phone: contact_state.phone.is_some(),
-        consent: contact_state.consent,
-        count: 1,
-    };
     let main = design.routes(campaign.channel)[0];
     let reached = match contact {
-        Some(_) => reach(
-            &group,
-            campaign.channel,
-            design.outside_mms,
-            &context.sender_countries(),
-        ),
+        Some(c) => reach_of(context, campaign.channel, design.outside_mms, c),
         // The sample stands for a reachable recipient of the campaign's main route.
         None => Ok(main),
     };
@@ -109,6 +103,81 @@ pub async fn render_for(
         skipped,
         composed,
     }))
+}
+
+/// How `contact` would be reached, or why they would be skipped.
+fn reach_of(
+    context: &StepContext,
+    channel: Channel,
+    outside: OutsideMms,
+    contact: &ContactState,
+) -> Result<Route, SkipReason> {
+    let group = AudienceGroup {
+        country: contact.country.clone(),
+        has_phone: contact.phone.is_some(),
+        consent: contact.consent,
+        count: 1,
+    };
+    reach(&group, channel, outside, &context.sender_countries())
+}
+
+/// How many of the audience's first contacts the preview looks through for one who would
+/// receive the message.
+pub const FIRST_RECIPIENT_SCAN: u32 = 100;
+
+/// The contact a preview starts on: the first of the audience's first
+/// [`FIRST_RECIPIENT_SCAN`] who would receive the message — a skipped contact shows no picture
+/// and not the text as sent — else the audience's first, whose skip reason the preview gives.
+pub async fn first_recipient(
+    state: &AppState,
+    context: &StepContext,
+    campaign: &CampaignRecord,
+    checked: &Checked,
+    audience: &Condition,
+) -> Result<Option<Contact>, ApiError> {
+    let account = context.account.id;
+    let ids = state
+        .store
+        .matching_contacts(account, audience, context.now, None, FIRST_RECIPIENT_SCAN)
+        .await?;
+    let mut contacts = state.store.contacts_by_ids(account, &ids).await?;
+    let outside = checked
+        .design
+        .as_ref()
+        .map_or(OutsideMms::Skip, |d| d.outside_mms);
+    let receiving = contacts
+        .iter()
+        .position(|c| reach_of(context, campaign.channel, outside, &c.state).is_ok())
+        .unwrap_or(0);
+    Ok((receiving < contacts.len()).then(|| contacts.swap_remove(receiving)))
+}
+
+/// The design's variables that print nothing for some recipients: an empty `default`, or none
+/// for an attribute some of `audience` lack (the account's contacts while it is not chosen).
+pub async fn fallback_warnings(
+    state: &AppState,
+    context: &StepContext,
+    design: &Design,
+    audience: Option<&Condition>,
+) -> Result<Vec<FallbackWarning>, ApiError> {
+    let mut lacking = BTreeMap::new();
+    for name in design.attributes_without_fallback() {
+        let without = Condition::Not(Box::new(Condition::Attribute(Comparison {
+            name: name.to_owned(),
+            op: Op::Exists,
+            value: None,
+        })));
+        let condition = match audience {
+            Some(audience) => Condition::And(vec![audience.clone(), without]),
+            None => without,
+        };
+        let count = state
+            .store
+            .count_matching(context.account.id, &condition, context.now)
+            .await?;
+        lacking.insert(name.to_owned(), count);
+    }
+    Ok(design.fallback_warnings(&lacking))
 }
 
 /// The media of the design with their public addresses.

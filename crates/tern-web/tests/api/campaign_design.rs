@@ -223,6 +223,10 @@ async fn a_single_mms_campaign_is_designed_previewed_estimated_and_checked() {
     );
     assert!(bob.body["text"].as_str().unwrap().starts_with("Hi Bob!"));
 
+    // Launch is not complete until saved, even with nothing to choose but "now".
+    let check = app.get(&format!("/api/v1/campaigns/{id}/check"), key).await;
+    assert_eq!(check.body["problems"][0]["code"], "not_started", "{}", check.text);
+    put_step(&app, key, &id, "launch", json!({"send_at": "now"})).await;
     let check = app.get(&format!("/api/v1/campaigns/{id}/check"), key).await;
     assert_eq!(check.body["ready"], true, "{}", check.text);
     let estimate = &check.body["estimate"];
@@ -541,6 +545,8 @@ async fn cart_reminders_and_welcomes_reach_a_clean_check() {
         json!({"body": "Welcome{% if first_name %}, {{ first_name }}{% endif %}!"}),
     )
     .await;
+    put_step(&app, key, &welcome, "rules", json!({"delay_minutes": 0})).await;
+    put_step(&app, key, &welcome, "launch", json!({})).await;
     // No contact of this account has a first_name yet: the template may not read it.
     let check = app
         .get(&format!("/api/v1/campaigns/{welcome}/check"), key)
@@ -580,6 +586,8 @@ async fn mms_designs_follow_the_accounts_gate() {
         app.get(&format!("/api/v1/campaigns/{id}"), key).await.body["channel"],
         "mms"
     );
+    put_step(&app, key, &id, "rules", json!({"delay_minutes": 0})).await;
+    put_step(&app, key, &id, "launch", json!({})).await;
     // The operator withdraws MMS: the design now says why it cannot launch.
     app.admin(
         Method::PUT,
@@ -631,4 +639,231 @@ async fn mms_designs_follow_the_accounts_gate() {
         .await;
     assert_eq!(preview.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!preview.text.contains("Secret"));
+}
+
+/// A Single MMS campaign of `segment`, every step but Design complete.
+async fn mms_campaign(app: &TestApp, key: &str, name: &str, segment: &str) -> String {
+    let id = create_campaign(
+        app,
+        key,
+        json!({"name": name, "type": "single", "channel": "mms"}),
+    )
+    .await;
+    put_step(app, key, &id, "segments", json!({"include": [segment]})).await;
+    put_step(
+        app,
+        key,
+        &id,
+        "goals",
+        json!({"event": "Order Completed", "window_hours": 72}),
+    )
+    .await;
+    put_step(app, key, &id, "launch", json!({"send_at": "now"})).await;
+    id
+}
+
+async fn picture(app: &TestApp, key: &str, name: &str, seed: u32) -> String {
+    let uploaded = app
+        .upload("/api/v1/media", key, name, images::jpeg(320, 240, seed))
+        .await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+    uploaded.body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_second_picture_is_a_design_problem_and_launch_is_refused() {
+    let app = spawn_app().await;
+    let acme = mms_account(&app, "acme").await;
+    let key = acme.key.as_str();
+    contact(
+        &app,
+        key,
+        json!({"phone": "+14155550101", "consent": "subscribed"}),
+    )
+    .await;
+    let segment = everyone(&app, key).await;
+    let first = picture(&app, key, "one.jpg", 7).await;
+    let second = picture(&app, key, "two.jpg", 8).await;
+    let id = mms_campaign(&app, key, "Two pictures", &segment).await;
+
+    let two = put_step(
+        &app,
+        key,
+        &id,
+        "design",
+        json!({"body": "New in", "media": [first, second]}),
+    )
+    .await;
+    assert_eq!(
+        two.status,
+        StatusCode::OK,
+        "the draft is saved: {}",
+        two.text
+    );
+    assert_eq!(two.body["complete"], false);
+    assert_eq!(
+        codes(&two.body["problems"]),
+        [("media".into(), "too_many".into())]
+    );
+    assert_eq!(
+        two.body["problems"][0]["message"],
+        "an MMS carries one picture; remove all but one"
+    );
+    let launched = app
+        .post(&format!("/api/v1/campaigns/{id}/launch"), key, json!({}))
+        .await;
+    assert_eq!(
+        launched.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        launched.text
+    );
+    assert_eq!(launched.body["error"]["field"], "design.media");
+
+    let one = put_step(
+        &app,
+        key,
+        &id,
+        "design",
+        json!({"body": "New in", "media": [second]}),
+    )
+    .await;
+    assert_eq!(one.body["complete"], true, "{}", one.text);
+}
+
+#[tokio::test]
+async fn the_preview_starts_on_the_first_contact_who_would_receive_it_and_counts_the_skipped() {
+    let app = spawn_app().await;
+    let acme = mms_account(&app, "acme").await;
+    let key = acme.key.as_str();
+    // The audience's first two would be skipped by an MMS campaign: a Briton, an unsubscriber.
+    contact(&app, key, json!({"phone": "+447400123456", "consent": "subscribed", "attributes": {"first_name": "Bob"}})).await;
+    contact(&app, key, json!({"phone": "+14155550102", "consent": "unsubscribed", "attributes": {"first_name": "Cy"}})).await;
+    let ann = contact(&app, key, json!({"phone": "+14155550101", "consent": "subscribed", "attributes": {"first_name": "Ann"}})).await;
+    let segment = everyone(&app, key).await;
+    let media_id = picture(&app, key, "sale.jpg", 7).await;
+    let id = mms_campaign(&app, key, "First recipient", &segment).await;
+    put_step(
+        &app,
+        key,
+        &id,
+        "design",
+        json!({"body": "Hi {{ first_name | default: \"there\" }}", "media": [media_id]}),
+    )
+    .await;
+
+    let preview = app
+        .post(&format!("/api/v1/campaigns/{id}/preview"), key, json!({}))
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    assert_eq!(preview.body["contact"]["id"], ann, "{}", preview.text);
+    assert_eq!(preview.body["route"], "mms");
+    assert_eq!(preview.body["skipped"], Value::Null);
+    assert!(preview.body["text"].as_str().unwrap().starts_with("Hi Ann"));
+    let estimate = app
+        .get(&format!("/api/v1/campaigns/{id}/audience"), key)
+        .await
+        .body;
+    let audience = &preview.body["audience"];
+    assert_eq!(
+        (audience["audience"].clone(), audience["recipients"].clone()),
+        (json!(3), json!(1))
+    );
+    assert_eq!(audience["skipped"]["outside_mms_countries"], 1);
+    assert_eq!(audience["skipped"]["unsubscribed"], 1);
+    assert_eq!(audience["skipped"], estimate["skipped"]);
+
+    // Sent as SMS with a link outside AU/CA/US, the Briton receives it: the preview starts on him.
+    let unsaved =
+        json!({"body": "Hi", "media": [media_id], "outside_mms_countries": "sms_with_link"});
+    let preview = app
+        .post(
+            &format!("/api/v1/campaigns/{id}/preview"),
+            key,
+            json!({"design": unsaved}),
+        )
+        .await;
+    assert_eq!(preview.body["route"], "sms_with_link", "{}", preview.text);
+    assert_eq!(
+        preview.body["audience"]["skipped"]["outside_mms_countries"],
+        0
+    );
+    assert_eq!(preview.body["audience"]["recipients"], 2);
+}
+
+#[tokio::test]
+async fn the_preview_warns_of_variables_that_print_nothing_for_some_contacts() {
+    let app = spawn_app().await;
+    let acme = mms_account(&app, "acme").await;
+    let key = acme.key.as_str();
+    contact(&app, key, json!({"phone": "+14155550101", "consent": "subscribed", "attributes": {"first_name": "Ann", "city": "Reno", "tier": "gold"}})).await;
+    contact(
+        &app,
+        key,
+        json!({"phone": "+14155550102", "consent": "subscribed", "attributes": {"tier": "silver"}}),
+    )
+    .await;
+    let segment = everyone(&app, key).await;
+    let id = create_campaign(&app, key, json!({"name": "Fallbacks", "type": "single"})).await;
+    put_step(&app, key, &id, "segments", json!({"include": [segment]})).await;
+
+    let variables = app
+        .get(&format!("/api/v1/campaigns/{id}/variables"), key)
+        .await
+        .body;
+    let find = |name: &str| {
+        variables
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        find("first_name")["insert"],
+        "{{ first_name | default: \"there\" }}"
+    );
+    assert_eq!(find("first_name")["fallback"], "there");
+    assert_eq!(find("city")["fallback"], "");
+    assert_eq!(find("phone")["fallback"], Value::Null);
+
+    let body = "Hi {{ first_name }}! {{ city | default: \"\" }} {{ tier }} {% if city %}{{ city }}{% endif %}";
+    let preview = app
+        .post(
+            &format!("/api/v1/campaigns/{id}/preview"),
+            key,
+            json!({"design": {"body": body}}),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    let warnings: Vec<(&str, &str)> = preview.body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["variable"].as_str().unwrap(), w["code"].as_str().unwrap()))
+        .collect();
+    // Everyone has a tier; city is printed bare only where it is tested.
+    assert_eq!(
+        warnings,
+        [("first_name", "no_fallback"), ("city", "empty_fallback")],
+        "{}",
+        preview.text
+    );
+    let message = preview.body["warnings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("1 contact who may receive it has no first_name"),
+        "{message}"
+    );
+    assert_eq!(preview.body["warnings"][0]["position"]["column"], 4);
+
+    let fixed = "Hi {{ first_name | default: \"there\" }}!";
+    let preview = app
+        .post(
+            &format!("/api/v1/campaigns/{id}/preview"),
+            key,
+            json!({"design": {"body": fixed}}),
+        )
+        .await;
+    assert_eq!(preview.body["warnings"], json!([]));
 }

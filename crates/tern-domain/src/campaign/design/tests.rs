@@ -117,6 +117,7 @@ fn media_are_mms_only_known_bounded_and_distinct() {
             Channel::Mms
         ),
         [
+            ("media".into(), "too_many"),
             ("media[2]".into(), "duplicate"),
             ("media[3]".into(), "invalid"),
             ("media[0]".into(), "unknown_media")
@@ -132,6 +133,29 @@ fn media_are_mms_only_known_bounded_and_distinct() {
         codes(json!({}), Channel::Sms),
         [("body".into(), "required")]
     );
+}
+
+#[test]
+fn an_mms_carries_one_picture_and_a_second_is_refused() {
+    let one = picture(1).to_string();
+    assert!(codes(json!({"body": "x", "media": [one]}), Channel::Mms).is_empty());
+    let v = vocabulary();
+    let (design, found) = check_design(
+        &json!({"body": "x", "media": [one, picture(2).to_string()]}),
+        &rules(Channel::Mms, &v),
+        known,
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].field.as_str(), found[0].code),
+        ("media", "too_many")
+    );
+    assert_eq!(
+        found[0].message,
+        "an MMS carries one picture; remove all but one"
+    );
+    // The design still previews, with both pictures, while the problem stands.
+    assert_eq!(design.unwrap().media.len(), 2);
 }
 
 #[test]
@@ -222,4 +246,46 @@ fn links_end_before_trailing_punctuation_and_need_a_host() {
         replace_links("xhttps://a.example", |_| "L".into()),
         "xhttps://a.example"
     );
+}
+
+#[test]
+fn an_empty_fallback_or_none_for_an_attribute_some_lack_is_warned_about() {
+    let v = Vocabulary {
+        attributes: ["first_name".to_owned(), "city".to_owned()].into(),
+        cart: false,
+    };
+    let design = check_design(
+        &json!({"body": "Hi {{ first_name | default: \"\" }}, {{ first_name }} in {{ city }}{% if city %} ({{ city }}){% endif %} {{ country }} {{ city | default: \"town\" }}"}),
+        &rules(Channel::Sms, &v),
+        known,
+    )
+    .0
+    .unwrap();
+    assert_eq!(design.attributes_without_fallback(), ["first_name", "city"]);
+    let lacking = [("first_name".to_owned(), 0), ("city".to_owned(), 3)].into();
+    let warnings = design.fallback_warnings(&lacking);
+    let found: Vec<(&str, &str)> = warnings
+        .iter()
+        .map(|w| (w.variable.as_str(), w.code))
+        .collect();
+    // first_name without a default is fine while every recipient has one.
+    assert_eq!(
+        found,
+        [("first_name", "empty_fallback"), ("city", "no_fallback")]
+    );
+    assert!(
+        warnings[0]
+            .message
+            .contains("{{ first_name | default: \"there\" }}"),
+        "{}",
+        warnings[0].message
+    );
+    assert!(
+        warnings[1]
+            .message
+            .starts_with("3 contacts who may receive it have no city"),
+        "{}",
+        warnings[1].message
+    );
+    assert_eq!(warnings[0].position.column, 4);
 }

@@ -1,6 +1,7 @@
-// The Design step: text with personalization and live counters, UCS-2 replacements, pictures
-// by drag and drop (with the exact refusal and the offer to fit), a phone preview, test sends.
-import { $, $$, api, el, problemList, toast, words, pageData, debounce, ApiFailure } from './panel.js';
+// The Design step: text with personalization (each variable with its fallback) and live
+// counters, UCS-2 replacements, the picture by drag and drop (with the exact refusal and the
+// offer to fit), a phone preview, test sends.
+import { $, $$, api, el, problemList, toast, label, pageData, debounce, ApiFailure } from './panel.js';
 
 const page = pageData('wizard-data');
 const id = page.campaign.id;
@@ -44,6 +45,17 @@ function contactId() {
   return chosen ? Number(chosen) : undefined;
 }
 
+// Segments, their cap and UCS-2 matter only where the text goes as SMS: an SMS campaign, or an
+// MMS campaign's recipients outside the MMS countries when they get it as SMS.
+function sendsSms() {
+  return channel === 'sms' || form.elements.outside_mms_countries.value === 'sms_with_link';
+}
+
+function showSmsControls() {
+  $('#max-segments-field').hidden = !sendsSms();
+  if (!sendsSms()) $('#ucs2').hidden = true;
+}
+
 function showCounters(counters) {
   const set = (name, text) => { $(`[data-counter="${name}"]`).textContent = text; };
   if (!counters) {
@@ -60,10 +72,10 @@ function showCounters(counters) {
   set('encoding', counters.encoding);
   set('segments', mms ? 'MMS, not segmented' : `${counters.segments} segment${counters.segments === 1 ? '' : 's'}`);
   const limit = $('[data-counter="limit"]');
-  limit.textContent = `${counters.units} of ${counters.limit} ${ucs2 || mms ? 'UTF-16 units' : 'septets'}`;
+  limit.textContent = `${counters.units} of ${counters.limit} ${ucs2 || mms ? 'characters' : 'GSM-7 characters (extension characters count 2)'}`;
   limit.classList.toggle('over', !counters.fits);
   const box = $('#ucs2');
-  box.hidden = counters.ucs2_characters.length === 0;
+  box.hidden = counters.ucs2_characters.length === 0 || !sendsSms();
   const seen = new Map();
   for (const c of counters.ucs2_characters) if (!seen.has(c.char)) seen.set(c.char, c.replacement);
   $('#ucs2-list').replaceChildren(...[...seen].map(([char, replacement]) => el('li', {},
@@ -88,12 +100,33 @@ function showPreview(view) {
   $('#preview-text').textContent = view.text ?? '';
   $('#preview-text').hidden = !view.text;
   const notes = [];
-  if (view.skipped) notes.push(`This contact would be skipped: ${words(view.skipped)}.`);
+  if (view.skipped) notes.push(`This contact would be skipped: ${label(view.skipped)}.`);
   if (view.render_error) notes.push(view.render_error);
-  if (view.route === 'sms_with_link') notes.push('Outside MMS countries the picture goes as a link in an SMS.');
+  if (view.route === 'sms_with_link') notes.push('Outside the US, Canada and Australia the picture goes as a link in an SMS.');
   $('#preview-note').textContent = notes.join(' ');
+  $('#preview-audience').textContent = view.audience ? audienceNote(view.audience) : '';
   const problems = $('#design-problems');
   problems.replaceChildren(view.problems.length ? problemList(view.problems) : '');
+  showWarnings(view.warnings ?? []);
+}
+
+const count = (n) => n.toLocaleString('en-US');
+
+function audienceNote({ audience, recipients, skipped }) {
+  const reasons = Object.entries(skipped).filter(([, n]) => n > 0);
+  const total = reasons.reduce((sum, [, n]) => sum + n, 0);
+  const reach = `Of the audience's ${count(audience)} contacts, ${count(recipients)} would receive it`;
+  if (total === 0) return `${reach}.`;
+  return `${reach} and ${count(total)} would be skipped — ${reasons.map(([reason, n]) => `${label(reason)}: ${count(n)}`).join(', ')}.`;
+}
+
+function showWarnings(warnings) {
+  const box = $('#design-warnings');
+  box.hidden = warnings.length === 0;
+  box.replaceChildren(...(warnings.length ? [
+    el('p', {}, el('strong', {}, 'Some contacts would read a gap in the text:')),
+    el('ul', {}, warnings.map((w) => el('li', {}, w.message))),
+  ] : []));
 }
 
 let sequence = 0;
@@ -112,12 +145,40 @@ const refresh = debounce(async () => {
 
 // Personalization ---------------------------------------------------------------------------
 
-$('#insert-variable').addEventListener('click', () => {
-  const text = $('#variable').value;
+// A variable some contacts may lack is inserted with the fallback typed beside the picker, so
+// no one reads "Hi , …".
+function showFallback() {
+  const option = $('#variable').selectedOptions[0];
+  const fallback = option?.dataset.fallback;
+  $('#fallback-field').hidden = fallback === undefined;
+  $('#fallback').value = fallback ?? '';
+}
+
+function insertion() {
+  const option = $('#variable').selectedOptions[0];
+  if (!option) return '';
+  if (option.dataset.fallback === undefined) return option.value;
+  // Liquid strings have no escapes: a fallback with double quotes goes in single ones.
+  const typed = $('#fallback').value;
+  const quote = typed.includes('"') && !typed.includes("'") ? "'" : '"';
+  const text = quote === '"' ? typed.replaceAll('"', '') : typed;
+  return `{{ ${option.dataset.name} | default: ${quote}${text}${quote} }}`;
+}
+
+function insertVariable() {
+  const text = insertion();
+  if (!text) return;
   const [start, end] = [body.selectionStart, body.selectionEnd];
   body.setRangeText(text, start, end, 'end');
   body.focus();
   refresh();
+}
+
+$('#variable').addEventListener('change', showFallback);
+$('#insert-variable').addEventListener('click', insertVariable);
+$('#fallback').addEventListener('keydown', (event) => {
+  // Enter inserts; it must not submit the step.
+  if (event.key === 'Enter') { event.preventDefault(); insertVariable(); }
 });
 
 // Channel -----------------------------------------------------------------------------------
@@ -127,9 +188,11 @@ for (const radio of $$('input[name="channel"]', form)) {
     channel = radio.value;
     $('#media-section').hidden = channel !== 'mms';
     $('#channel-tag').textContent = channel.toUpperCase();
+    showSmsControls();
     refresh();
   });
 }
+form.elements.outside_mms_countries.addEventListener('change', showSmsControls);
 
 // Pictures ----------------------------------------------------------------------------------
 
@@ -143,13 +206,18 @@ function showAttached() {
   }));
 }
 
+// An MMS carries one picture: a new one replaces it. Says whether one was replaced.
 function attach(item) {
   library.set(item.id, item);
-  if (!media.includes(item.id)) media.push(item.id);
+  const replaced = media.some((m) => m !== item.id);
+  media = [item.id];
   $('#media-error').hidden = true;
   showAttached();
   refresh();
+  return replaced;
 }
+
+const attached = (name, replaced) => toast(replaced ? `${name} replaces the previous picture.` : `${name} attached.`);
 
 async function upload(file, name = file.name) {
   const data = new FormData();
@@ -163,24 +231,22 @@ async function fit(file) {
   const fitted = await api('POST', '/media/fit', data);
   const bytes = Uint8Array.from(atob(fitted.data_base64), (c) => c.charCodeAt(0));
   const name = file.name.replace(/\.[^.]*$/, '') + `.${fitted.format === 'jpeg' ? 'jpg' : fitted.format}`;
-  attach(await upload(new Blob([bytes], { type: fitted.mime }), name));
-  toast(`Fitted to ${Math.round(fitted.bytes / 1024)} KB (${fitted.width}×${fitted.height}) and attached.`);
+  const replaced = attach(await upload(new Blob([bytes], { type: fitted.mime }), name));
+  toast(`Fitted to ${Math.round(fitted.bytes / 1024)} KB (${fitted.width}×${fitted.height}) and ${replaced ? 'put in place of the previous picture' : 'attached'}.`);
 }
 
 async function take(file) {
   const box = $('#media-error');
   box.hidden = true;
   try {
-    attach(await upload(file));
-    toast(`${file.name} attached.`);
+    attached(file.name, attach(await upload(file)));
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     const messages = error.problems.length ? error.problems.map((p) => p.message) : [error.message];
     const fittable = error.problems.some((p) => ['too_large', 'too_wide', 'too_tall', 'too_many_pixels'].includes(p.code));
-    box.replaceChildren(
-      el('p', {}, el('strong', {}, `${file.name} was refused: `), messages.join('; ')),
-      fittable ? el('button', { type: 'button', class: 'button small', id: 'fit', onclick: () => fit(file).catch((e) => { box.replaceChildren(el('p', {}, e.message)); }) }, 'Fit it to the limit') : null,
-    );
+    const refusal = [el('p', {}, el('strong', {}, `${file.name} was refused: `), messages.join('; '))];
+    if (fittable) refusal.push(el('button', { type: 'button', class: 'button small', id: 'fit', onclick: () => fit(file).catch((e) => { box.replaceChildren(el('p', {}, e.message)); }) }, 'Fit it to the limit'));
+    box.replaceChildren(...refusal);
     box.hidden = false;
   }
 }
@@ -191,18 +257,21 @@ zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', (event) => {
   event.preventDefault();
   zone.classList.remove('over');
-  for (const file of event.dataTransfer.files) take(file);
+  const [file, ...others] = event.dataTransfer.files;
+  if (others.length) toast('An MMS carries one picture: the first file is used.', 'warn');
+  if (file) take(file);
 });
 zone.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); $('#file').click(); }
 });
 $('#file').addEventListener('change', (event) => {
-  for (const file of event.target.files) take(file);
+  const [file] = event.target.files;
+  if (file) take(file);
   event.target.value = '';
 });
 $('#library').addEventListener('change', (event) => {
   const item = library.get(event.target.value);
-  if (item) attach(item);
+  if (item) attached(item.file_name, attach(item));
   event.target.value = '';
 });
 
@@ -211,7 +280,7 @@ $('#library').addEventListener('change', (event) => {
 function showTests(messages) {
   $('#tests').replaceChildren(...messages.slice(-10).reverse().map((m) => el('tr', {},
     el('td', {}, m.to),
-    el('td', {}, el('span', { class: `status status-${m.provider_status ?? m.state}` }, words(m.provider_status ?? m.state)),
+    el('td', {}, el('span', { class: `status status-${m.provider_status ?? m.state}` }, label(m.provider_status ?? m.state)),
       m.error_message ? el('span', { class: 'muted small' }, ` ${m.error_message}`) : null))));
 }
 
@@ -265,6 +334,8 @@ form.addEventListener('submit', async (event) => {
     $('#design-problems').replaceChildren(el('p', { class: 'alert error', role: 'alert' }, error.message));
   }
 });
+showFallback();
+showSmsControls();
 showAttached();
 refresh();
 api('GET', `/campaigns/${id}/tests`).then(showTests).catch(() => {});
