@@ -46,13 +46,29 @@ fn a_first_start_makes_owner_only_files_and_writes_plain_logs_to_a_file() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !answers_health(port) {
-        assert!(Instant::now() < deadline, "no /healthz within 30 s");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no /healthz within 30 s");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let _ = std::process::Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(child.wait().unwrap().success());
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tern did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
 
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("INFO"), "the log says something: {text}");

@@ -68,7 +68,11 @@ pub async fn launch(
         .find_map(|(step, problems)| problems.first().map(|p| (step, p)))
     {
         return Err(ApiError::Invalid {
-            field: format!("{}.{}", step.as_str(), problem.field),
+            field: if problem.field.is_empty() {
+                step.as_str().to_owned()
+            } else {
+                format!("{}.{}", step.as_str(), problem.field)
+            },
             message: format!("{} (GET …/check lists every problem)", problem.message),
         });
     }

@@ -123,9 +123,14 @@ fn timeline(m: &tern_store::MessageRecord) -> Vec<TimelineEntry> {
     if let Some(at) = m.sent_at {
         entries.push(entry("accepted", at, m.provider_sid.clone()));
     }
-    let status = m.provider_status.map(|s| tern_store::decode::json_text(&s));
     match m.state {
-        MessageState::Sent => entries.push(entry("provider_status", m.updated_at, status)),
+        // Only a status the provider reported: an accepted message may have none yet.
+        MessageState::Sent => {
+            if let Some(status) = m.provider_status {
+                let status = tern_store::decode::json_text(&status);
+                entries.push(entry("provider_status", m.updated_at, Some(status)));
+            }
+        }
         MessageState::Failed => entries.push(entry("failed", m.updated_at, m.reason.clone())),
         MessageState::Skipped => entries.push(entry("skipped", m.updated_at, m.reason.clone())),
         MessageState::Cancelled => entries.push(entry("cancelled", m.updated_at, None)),

@@ -50,8 +50,11 @@ enum Carrier {
 fn carrier(status: Option<ProviderStatus>) -> Carrier {
     match status {
         Some(ProviderStatus::Delivered | ProviderStatus::Read) => Carrier::Delivered,
-        // `failed` after the provider accepted the message is a report on a sent message too.
-        Some(ProviderStatus::Undelivered | ProviderStatus::Failed) => Carrier::Undelivered,
+        // `failed` after the provider accepted the message is a report on a sent message too;
+        // `canceled` is final and nothing was delivered.
+        Some(ProviderStatus::Undelivered | ProviderStatus::Failed | ProviderStatus::Canceled) => {
+            Carrier::Undelivered
+        }
         _ => Carrier::Awaiting,
     }
 }

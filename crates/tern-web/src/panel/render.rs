@@ -32,9 +32,6 @@ pub(crate) const LABELS: &[(&str, &str)] = &[
     ("invalid_number", "Number not valid"),
     ("not_sms_capable", "Cannot receive SMS"),
     ("gave_up", "Not sent after repeated tries"),
-    ("invalid_number", "Number refused as not valid"),
-    ("not_sms_capable", "Number cannot receive SMS"),
-    ("gave_up", "Not sent after repeated attempts"),
     ("body", "Message"),
     ("media", "Picture"),
     ("channel", "Channel"),
@@ -172,4 +169,21 @@ fn error_page(status: StatusCode, message: &str) -> Response {
         })
         .unwrap_or_else(|_| message.to_owned());
     (status, Html(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_code_has_one_label_and_unknown_codes_read_as_words() {
+        let mut codes: Vec<&str> = LABELS.iter().map(|(code, _)| *code).collect();
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), before, "a code listed twice reads two ways");
+        assert_eq!(label("include[1]"), "Included segments");
+        assert_eq!(label("no_sender"), "No sender for their country");
+        assert_eq!(label("cart_reminder"), "Cart reminder");
+    }
 }

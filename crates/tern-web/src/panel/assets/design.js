@@ -1,7 +1,7 @@
 // The Design step: text with personalization (each variable with its fallback) and live
 // counters, UCS-2 replacements, the picture by drag and drop (with the exact refusal and the
 // offer to fit), a phone preview, test sends.
-import { $, $$, api, el, problemList, toast, label, pageData, debounce, ApiFailure } from './panel.js';
+import { $, $$, api, el, problemList, toast, label, pageData, debounce, ApiFailure, showStepState } from './panel.js';
 
 const page = pageData('wizard-data');
 const id = page.campaign.id;
@@ -31,8 +31,15 @@ async function save() {
   const view = await api('PUT', `/campaigns/${id}/steps/design`, current);
   saved = JSON.stringify(current);
   $('#save-state').textContent = 'Saved';
+  showStepState(view);
   return view;
 }
+// Autosave waits a moment after each keystroke: leaving before it ran asks first.
+window.addEventListener('beforeunload', (event) => {
+  if (JSON.stringify(design()) === saved) return;
+  event.preventDefault();
+  event.returnValue = '';
+});
 const autosave = debounce(() => {
   if (JSON.stringify(design()) !== saved) save().catch((e) => toast(e.message, 'error'));
 }, 1200);

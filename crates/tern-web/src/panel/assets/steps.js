@@ -28,6 +28,7 @@ function confirmLaunch() {
     : `It will be sent ${when}.`;
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'launch'), { once: true });
+    dialog.returnValue = ''; // Escape keeps the last value: a failed launch must not repeat
     dialog.showModal();
   });
 }
