@@ -36,6 +36,8 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         args.role
     };
     let started = std::time::Instant::now();
+    // Before anything writes into it (the media store would make it readable by all).
+    crate::config::create_private_dir(&config.data_dir)?;
     let store = store::open_migrated(&config).await?;
     let metrics = PrometheusBuilder::new()
         .install_recorder()
