@@ -197,9 +197,12 @@ try {
   assert.match(await confirmation.textContent(), new RegExp(`to ${reachable} recipients`));
   assert.match(await confirmation.textContent(), /for about [\d.]+ USD/);
   await shot(page, 'launch-confirm');
+  // "Not yet" keeps the saved schedule and shows the check again: now every step is complete.
+  const shownAgain = page.waitForEvent('load');
   await confirmation.getByRole('button', { name: 'Not yet' }).click();
-  await confirmation.waitFor({ state: 'hidden' });
+  await shownAgain;
   assert.match(page.url(), /\/steps\/launch$/, 'not launched');
+  await page.getByText('Every step is complete.').waitFor();
   await page.getByRole('button', { name: 'Launch campaign' }).click();
   await confirmation.getByRole('button', { name: 'Launch now' }).click();
   await page.waitForURL(campaignUrl);

@@ -152,6 +152,9 @@ pub async fn first_recipient(
     Ok((receiving < contacts.len()).then(|| contacts.swap_remove(receiving)))
 }
 
+/// How many variables without a fallback a preview counts the audience for.
+const MAX_FALLBACK_COUNTS: usize = 5;
+
 /// The design's variables that print nothing for some recipients: an empty `default`, or none
 /// for an attribute some of `audience` lack (the account's contacts while it is not chosen).
 pub async fn fallback_warnings(
@@ -161,7 +164,13 @@ pub async fn fallback_warnings(
     audience: Option<&Condition>,
 ) -> Result<Vec<FallbackWarning>, ApiError> {
     let mut lacking = BTreeMap::new();
-    for name in design.attributes_without_fallback() {
+    // Each name costs a count over the audience, and this runs as the marketer types: the
+    // first few are enough to say where a fallback is missing.
+    for name in design
+        .attributes_without_fallback()
+        .into_iter()
+        .take(MAX_FALLBACK_COUNTS)
+    {
         let without = Condition::Not(Box::new(Condition::Attribute(Comparison {
             name: name.to_owned(),
             op: Op::Exists,

@@ -97,9 +97,11 @@ pub fn message_for(
     else {
         return skip(message, SkipReason::NoSender);
     };
+    // One picture per MMS, even for a run launched before that rule was checked at launch.
     let media: Vec<String> = design
         .media
         .iter()
+        .take(tern_domain::campaign::design::MAX_MEDIA)
         .filter_map(|id| context.media.get(id))
         .map(|item| context.media_url(item))
         .collect();

@@ -137,11 +137,14 @@ function showWarnings(warnings) {
 }
 
 let sequence = 0;
+// The contact the preview shows, so that a test message is personalised as its preview is.
+let previewed;
 const refresh = debounce(async () => {
   const mine = ++sequence;
   try {
     const view = await api('POST', `/campaigns/${id}/preview`, { design: design(), contact_id: contactId() });
     if (mine !== sequence) return;
+    previewed = view.contact?.id;
     showCounters(view.counters);
     showPreview(view);
   } catch (error) {
@@ -304,7 +307,7 @@ $('#send-test')?.addEventListener('click', async (event) => {
   event.target.disabled = true;
   try {
     await save();
-    await api('POST', `/campaigns/${id}/tests`, { contact_id: contactId() });
+    await api('POST', `/campaigns/${id}/tests`, { contact_id: contactId() ?? previewed });
     toast('Test sent.');
     await pollTests(Date.now() + 60000);
   } catch (error) {

@@ -120,7 +120,11 @@ form.addEventListener('submit', async (event) => {
         return;
       }
       if (!view.complete) return;
-      if (!(await confirmLaunch())) return;
+      // Not yet: the schedule was saved, so the check above is shown again as it now stands.
+      if (!(await confirmLaunch())) {
+        location.reload();
+        return;
+      }
       event.submitter.disabled = true;
       await api('POST', `/campaigns/${id}/launch`);
       location.assign(`/campaigns/${id}`);
