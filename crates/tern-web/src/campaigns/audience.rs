@@ -13,7 +13,7 @@ use tern_domain::{
     contact::{Cart, Consent, ContactState},
     template::{CONTACT_FIELDS, Values},
 };
-use tern_store::{CampaignRecord, SegmentRecord, StoreError};
+use tern_store::{CampaignRecord, SegmentRecord};
 
 use super::checks::{Checked, StepContext};
 use crate::{ApiError, AppState};
@@ -115,14 +115,11 @@ pub async fn worst_case(
                 .store
                 .matching_contacts(account, condition, context.now, None, WORST_CASE_SAMPLE)
                 .await?;
-            for id in ids {
-                let contact = match state.store.contact(account, id).await {
-                    Ok(contact) => contact,
-                    Err(StoreError::NotFound) => continue,
-                    Err(e) => return Err(e.into()),
-                };
+            // One read for the sample (this runs on every preview); a contact erased meanwhile
+            // is simply not there.
+            for contact in state.store.contacts_by_ids(account, &ids).await? {
                 let cart = cart_of(state, campaign, &contact.state).await?;
-                candidates.push((Some(id.0), Values::new(&contact.state, cart.as_ref())));
+                candidates.push((Some(contact.id.0), Values::new(&contact.state, cart.as_ref())));
             }
             // Last, so that a real contact of the same length is the one named.
             candidates.push((None, Values::new(&synthetic, empty_cart.as_ref())));
