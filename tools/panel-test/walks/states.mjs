@@ -39,6 +39,15 @@ export default async function walk({ page, base, shot, assert, api }) {
   await page.waitForURL(/\/steps\/launch$/);
   await page.getByText('cannot be started yet').waitFor();
   assert.ok(await page.getByRole('button', { name: 'Launch campaign' }).isDisabled());
+  // A triggered campaign has no send time, only an optional end; saving it completes Launch.
+  assert.equal(await page.getByRole('radio', { name: 'Now' }).count(), 0);
+  const end = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 16);
+  await page.getByLabel(/Active until/).fill(end);
+  const saved = page.waitForEvent('load');
+  await page.getByRole('button', { name: 'Save schedule' }).click();
+  await saved;
+  assert.equal(await barState(page, 'launch'), 'Complete');
+  assert.equal(await page.getByLabel(/Active until/).inputValue(), end);
   await shot(page, 'cart-launch');
 
   // Welcome: the same, through its three steps.

@@ -64,11 +64,15 @@ const collect = {
     return content;
   },
   launch() {
-    const later = form.elements.when.value === 'later';
     const content = {
-      send_at: later ? form.elements.send_at.value : 'now',
       quiet_hours: { allowed_from: form.elements.allowed_from.value, allowed_until: form.elements.allowed_until.value },
     };
+    // A Single campaign is sent once, now or later; a triggered one is active until an end date.
+    if (form.elements.when) {
+      content.send_at = form.elements.when.value === 'later' ? form.elements.send_at.value : 'now';
+    } else if (form.elements.end_at.value) {
+      content.end_at = form.elements.end_at.value;
+    }
     const throttle = numberOrNull('throttle');
     if (throttle) content.throttle = throttle;
     return content;
