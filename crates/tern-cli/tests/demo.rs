@@ -64,11 +64,7 @@ fn stop(mut child: Child) {
 #[test]
 fn the_demo_is_made_once_and_its_login_printed_at_every_start() {
     let dir = Workdir::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let (child, first) = start(&dir, port);
     let text = first.join("\n");
     assert!(

@@ -30,11 +30,7 @@ fn answers_health(port: u16) -> bool {
 #[test]
 fn a_first_start_makes_owner_only_files_and_writes_plain_logs_to_a_file() {
     let dir = Workdir::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let log = dir.0.join("serve.log");
     let mut child = dir
         .command(&["serve"])

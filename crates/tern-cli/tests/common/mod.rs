@@ -65,6 +65,15 @@ impl Drop for Workdir {
     }
 }
 
+/// A port nothing listens on now (the OS's pick, released at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn uuid() -> String {
     format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "")
 }
@@ -106,11 +115,7 @@ impl Server {
     /// Starts it with more variables set. Its log is drained after the start, so that a busy
     /// server never blocks on a full pipe.
     pub fn start_with(dir: &Workdir, env: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut child = dir
             .command(&["serve"])
             .env("TERN_BIND", format!("127.0.0.1:{port}"))
