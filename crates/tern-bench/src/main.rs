@@ -293,7 +293,7 @@ async fn segment(database_url: &str, account: &str) -> anyhow::Result<()> {
     } else {
         Arc::new(tern_store_postgres::PostgresStore::connect(database_url).await?)
     };
-    let account = tern_web::operator::find_account(store.as_ref(), account)
+    let account = tern_app::operator::find_account(store.as_ref(), account)
         .await
         .context("account")?;
     // The baseline: one condition on a column, a plain scan of the account's contacts.
@@ -338,7 +338,7 @@ async fn segment(database_url: &str, account: &str) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tern_web::install_tls_provider();
+    tern_app::install_tls_provider();
     match Cli::parse().command {
         Command::Generate { contacts } => generate(contacts),
         Command::Compose { recipients } => compose::compose(recipients),

@@ -174,7 +174,7 @@ impl Config {
                 .with_context(|| format!("{} holds no valid key", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 create_private_dir(&self.data_dir)?;
-                let key = SecretKey::from_bytes(tern_web::random());
+                let key = SecretKey::from_bytes(tern_app::random());
                 write_private(&path, &key.to_hex())?;
                 tracing::warn!(path = %path.display(), "TERN_SECRET_KEY is unset: generated a key; back it up, credentials cannot be read without it");
                 Ok(key)

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
 /// The commands that use the database or the network.
 fn run_async(command: Command, args: &ConfigArgs) -> anyhow::Result<commands::Verdict> {
     let config = Config::load(args)?;
-    tern_web::install_tls_provider();
+    tern_app::install_tls_provider();
     telemetry::init(config.log_format, matches!(command, Command::Serve(_)));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -53,7 +53,7 @@ fn pause(seed: &mut u64) -> Duration {
 
 #[test]
 fn every_recipient_gets_exactly_one_message_though_the_server_is_killed_again_and_again() {
-    tern_web::install_tls_provider();
+    tern_app::install_tls_provider();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // A little latency keeps many requests in flight at each kill.
     let stub = runtime.block_on(TwilioStub::start(0, Duration::from_millis(5), true));

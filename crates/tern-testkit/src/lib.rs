@@ -12,9 +12,9 @@ use std::sync::{Arc, OnceLock};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tern_app::AppState;
 use tern_domain::secret::SecretKey;
 use tern_store::Store;
-use tern_web::AppState;
 
 /// The operator token every test app is started with.
 pub const ADMIN_TOKEN: &str = "test-operator-token-0123456789";
@@ -61,7 +61,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with its delivery workers sending Twilio requests to `twilio_api_base`.
 pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
-    tern_web::install_tls_provider();
+    tern_app::install_tls_provider();
     let dir = std::env::temp_dir().join(format!("tern-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("create the test folder");
     let store = fresh_store(&dir).await;
@@ -77,17 +77,17 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
         blobs: fresh_blobs(&dir),
         public_url: address.as_str().into(),
     };
-    tern_web::sending::spawn_workers(
+    tern_sending::spawn_workers(
         state.clone(),
-        tern_web::sending::WorkerOptions {
+        tern_sending::WorkerOptions {
             twilio_api_base: twilio_api_base.to_owned(),
-            dispatch: tern_web::sending::DispatchOptions {
+            dispatch: tern_sending::DispatchOptions {
                 lease: std::time::Duration::from_secs(10),
                 ..Default::default()
             },
         },
     );
-    tokio::spawn(async move { axum::serve(listener, tern_web::router(state)).await });
+    tokio::spawn(async move { axum::serve(listener, tern_http::router(state)).await });
     TestApp {
         address,
         store,
@@ -127,7 +127,7 @@ fn fresh_blobs(dir: &std::path::Path) -> Arc<dyn object_store::ObjectStore> {
     let url = std::env::var("TERN_TEST_MEDIA_STORE")
         .ok()
         .map(|base| format!("{}/{run}", base.trim_end_matches('/')));
-    tern_web::blobs::open(url.as_deref(), dir).expect("open the blob store")
+    tern_app::blobs::open(url.as_deref(), dir).expect("open the blob store")
 }
 
 /// The process-wide metrics recorder (there can be only one).

@@ -6,12 +6,12 @@ use anyhow::Context;
 use clap::Subcommand;
 use serde::Serialize;
 use serde_json::json;
+use tern_app::operator;
 use tern_domain::{
     account::{AccountName, Email},
     ids::ApiKeyId,
 };
 use tern_store::Store;
-use tern_web::operator;
 
 use crate::{config::Config, store};
 
@@ -203,7 +203,7 @@ fn read_or_generate_password() -> anyhow::Result<(String, bool)> {
             return Ok((password, false));
         }
     }
-    let bytes: [u8; 15] = tern_web::random();
+    let bytes: [u8; 15] = tern_app::random();
     Ok((bytes.iter().map(|b| format!("{b:02x}")).collect(), true))
 }
 

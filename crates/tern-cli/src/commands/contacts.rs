@@ -6,12 +6,12 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use tern_domain::ids::ImportId;
-use tern_store::{ImportRecord, ImportStatus};
-use tern_web::{
+use tern_app::{
     audience::import::{Field, ImportOptions, run_import},
     operator,
 };
+use tern_domain::ids::ImportId;
+use tern_store::{ImportRecord, ImportStatus};
 
 use super::Verdict;
 use crate::{config::Config, store};
@@ -66,7 +66,7 @@ impl ContactsCommand {
         let store = store::open_migrated(config).await?;
         let account = operator::find_account(store.as_ref(), &account).await?;
         let mut record = ImportRecord {
-            id: ImportId::from_random(tern_web::random()),
+            id: ImportId::from_random(tern_app::random()),
             account_id: account.id,
             file_name: file.file_name().map_or_else(
                 || file.display().to_string(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use metrics_exporter_prometheus::PrometheusBuilder;
-use tern_web::AppState;
+use tern_app::AppState;
 
 use crate::{config::Config, store};
 
@@ -42,7 +42,7 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .context("install the metrics recorder")?;
-    let blobs = tern_web::blobs::open(config.media_store.as_deref(), &config.data_dir)
+    let blobs = tern_app::blobs::open(config.media_store.as_deref(), &config.data_dir)
         .map_err(anyhow::Error::msg)?;
     let state = AppState {
         store,
@@ -53,11 +53,11 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         public_url: config.public_url.as_str().into(),
     };
     if roles.contains(&Role::Worker) {
-        tern_web::sending::spawn_workers(
+        tern_sending::spawn_workers(
             state.clone(),
-            tern_web::sending::WorkerOptions {
+            tern_sending::WorkerOptions {
                 twilio_api_base: config.twilio_api_base.clone(),
-                dispatch: tern_web::sending::DispatchOptions {
+                dispatch: tern_sending::DispatchOptions {
                     lease: config.send_lease,
                     ..Default::default()
                 },
@@ -79,7 +79,7 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         demo(&state, &config).await?;
     }
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, twilio_api_base = %config.twilio_api_base, backend = if config.database_url.starts_with("sqlite") { "sqlite" } else { "postgres" }, startup_ms = started.elapsed().as_millis() as u64, "tern is serving");
-    axum::serve(listener, tern_web::router(state))
+    axum::serve(listener, tern_http::router(state))
         .with_graceful_shutdown(stop)
         .await
         .context("serve HTTP")?;
@@ -91,7 +91,7 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
 /// its hash is stored).
 async fn demo(state: &AppState, config: &Config) -> anyhow::Result<()> {
     let file = config.data_dir.join("demo-login.txt");
-    let login = match tern_web::demo::seed(state).await? {
+    let login = match tern_http::demo::seed(state).await? {
         Some(login) => {
             let text = format!("e-mail: {}\npassword: {}\n", login.email, login.password);
             crate::config::create_private_dir(&config.data_dir)?;

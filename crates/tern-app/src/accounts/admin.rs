@@ -1,0 +1,101 @@
+//! The operator's API: accounts, the MMS flag, keys. Every route needs `TERN_ADMIN_TOKEN`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tern_domain::{account::AccountName, ids::ApiKeyId};
+use utoipa::ToSchema;
+
+use super::views::{AccountView, KeyView};
+use crate::AppResult;
+use crate::{AppError, AppState, operator};
+
+/// A new account's name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountRequest {
+    /// 1 to 64 letters, digits, '-', '_' or '.'; unique.
+    pub name: String,
+}
+
+/// Turns MMS on or off for an account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MmsRequest {
+    pub enabled: bool,
+}
+
+/// A new API key: `key` is shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct NewKeyView {
+    pub id: String,
+    pub account_id: String,
+    pub key: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Creates an account.
+pub async fn create_account(
+    state: &AppState,
+    request: NewAccountRequest,
+) -> AppResult<AccountView> {
+    let name: AccountName = request.name.parse()?;
+    let account = operator::create_account(&*state.store, name).await?;
+    Ok(account.into())
+}
+
+/// Lists all accounts.
+pub async fn list_accounts(state: &AppState) -> AppResult<Vec<AccountView>> {
+    Ok(state
+        .store
+        .list_accounts()
+        .await?
+        .into_iter()
+        .map(AccountView::from)
+        .collect())
+}
+
+/// One account, by id or name.
+pub async fn get_account(state: &AppState, account: &str) -> AppResult<AccountView> {
+    Ok(operator::find_account(&*state.store, &account)
+        .await?
+        .into())
+}
+
+/// Enables or disables MMS for an account.
+pub async fn set_mms(
+    state: &AppState,
+    account: &str,
+    request: MmsRequest,
+) -> AppResult<AccountView> {
+    let account = operator::find_account(&*state.store, &account).await?;
+    Ok(state
+        .store
+        .set_mms_enabled(account.id, request.enabled)
+        .await?
+        .into())
+}
+
+/// Creates an API key for an account.
+pub async fn create_key(state: &AppState, account: &str) -> AppResult<NewKeyView> {
+    let account = operator::find_account(&*state.store, &account).await?;
+    let (record, key) = operator::create_api_key(&*state.store, account.id).await?;
+    let view = NewKeyView {
+        id: record.id.to_string(),
+        account_id: account.id.to_string(),
+        key,
+        prefix: record.prefix,
+        created_at: record.created_at,
+    };
+    Ok(view)
+}
+
+/// Revokes any API key.
+pub async fn revoke_key(state: &AppState, key_id: &str) -> AppResult<KeyView> {
+    let id: ApiKeyId = key_id.parse().map_err(|_| AppError::NotFound)?;
+    Ok(state
+        .store
+        .revoke_api_key(None, id, Utc::now())
+        .await?
+        .into())
+}

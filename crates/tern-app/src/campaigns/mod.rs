@@ -1,0 +1,15 @@
+//! Campaigns: drafts and their steps, each step checked with what it needs from the store, the
+//! audience with its estimate and worst case, previews, launch and the run's controls, progress,
+//! and the message each recipient gets.
+
+pub mod audience;
+pub mod checks;
+pub mod drafts;
+pub mod figures;
+pub mod preview;
+pub mod recipient;
+pub mod review;
+pub mod run;
+pub mod views;
+
+pub use checks::{Checked, StepContext, check_steps};

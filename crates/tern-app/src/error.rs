@@ -1,0 +1,67 @@
+//! One error type for every use case; the HTTP layer and the panel each map it once.
+
+use tern_domain::account::InvalidSetting;
+use tern_store::StoreError;
+
+/// Why a use case did not happen, in the kinds a caller acts on.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing here, or nothing that this account may see.
+    #[error("not found")]
+    NotFound,
+    /// Conflicts with an existing record or with the record's current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// A field's value is not acceptable.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// An uploaded file breaks the media rules; the first problem gives the code.
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    MediaRejected(Vec<tern_domain::media::Problem>),
+    /// A segment definition is not valid; each problem points at its node.
+    #[error("the definition is not valid: {}", .0.iter().map(|p| format!("{} {}", p.path, p.message)).collect::<Vec<_>>().join("; "))]
+    DefinitionRejected(Vec<tern_domain::audience::DefinitionProblem>),
+    /// The actor may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Something this depends on (the provider, the media bucket) cannot be reached now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A fault of ours: logged with its cause; callers show only that it happened.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A field's value refused with `message`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict { constraint } => {
+                Self::Conflict(format!("conflicts with an existing record ({constraint})"))
+            }
+            StoreError::Other(cause) => Self::Internal(cause.to_string()),
+        }
+    }
+}
+
+impl From<InvalidSetting> for AppError {
+    fn from(error: InvalidSetting) -> Self {
+        Self::Invalid {
+            field: error.field,
+            message: error.message,
+        }
+    }
+}
+
+/// What a use case answers.
+pub type AppResult<T> = Result<T, AppError>;

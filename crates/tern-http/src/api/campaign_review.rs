@@ -1,0 +1,75 @@
+//! Reviewing a campaign before launch: the variables a template may read, the preview for a
+//! contact, the audience estimate, and the pre-launch check of every step.
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson},
+};
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use tern_app::{
+    AppState,
+    campaigns::review::{self, LaunchCheckView, PreviewRequest, PreviewView, VariableView},
+};
+use tern_domain::campaign::estimate::Estimate;
+
+/// The variables this campaign's template may read: the contact's fields, every attribute some
+/// contact of the account has, and for cart reminders the cart.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/variables", operation_id = "list_campaign_variables", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "OK", body = Vec<VariableView>), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn variables(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<VariableView>>, ApiError> {
+    Ok(Json(review::variables(&state, &account, &id).await?))
+}
+
+/// Renders the design for a contact (or a sample), with counters, links, media and the longest
+/// text personalisation makes over the audience.
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/preview", operation_id = "preview_campaign", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")), request_body = PreviewRequest,
+    responses((status = 200, description = "OK", body = PreviewView), (status = 400, description = "The body cannot be read", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 422, description = "No such contact, or a design that is not an object", body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PreviewRequest>,
+) -> Result<Json<PreviewView>, ApiError> {
+    Ok(Json(review::preview(&state, &account, &id, request).await?))
+}
+
+/// The reachable estimate of a Single campaign's segments: recipients, the others by reason,
+/// messages by channel, SMS segments and cost by country.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/audience", operation_id = "campaign_audience", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "OK", body = Object), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 422, description = "No segments chosen yet, or a triggered campaign", body = ErrorBody)))]
+pub async fn audience_estimate(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Estimate>, ApiError> {
+    Ok(Json(
+        review::audience_estimate(&state, &account, &id).await?,
+    ))
+}
+
+/// The pre-launch check: every problem of every step, the longest personalised text, and the
+/// estimate.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/check", operation_id = "check_campaign", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "OK", body = LaunchCheckView), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn check(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<LaunchCheckView>, ApiError> {
+    Ok(Json(review::check(&state, &account, &id).await?))
+}

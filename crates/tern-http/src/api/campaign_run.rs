@@ -1,0 +1,132 @@
+//! A campaign after its design: launch, pause, resume and cancel; progress and messages; and
+//! test messages to the account's test numbers through the same dispatcher.
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson},
+};
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use tern_app::{
+    AppState,
+    campaigns::{
+        run::{self, MessagesQuery, ProgressView, TestSendBody},
+        views::{CampaignView, MessageView},
+    },
+};
+
+/// Launches a Single campaign whose every step is complete: its audience is written into the
+/// outbox and sent from the Launch step's time, within quiet hours, the cap and the throttle.
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/launch", operation_id = "launch_campaign", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "Launched: running, or scheduled for later", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not a draft, or changed meanwhile", body = ErrorBody),
+        (status = 422, description = "A step is not complete (see the pre-launch check)", body = ErrorBody)))]
+pub async fn launch(
+    State(state): State<AppState>,
+    AccountAuth(account, key): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignView>, ApiError> {
+    Ok(Json(run::launch(&state, &account, key, &id).await?))
+}
+
+/// Pauses a running or scheduled campaign: nothing more is claimed for it (messages already
+/// handed to the provider finish).
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/pause", operation_id = "pause_campaign", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "Paused", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not running or scheduled", body = ErrorBody)))]
+pub async fn pause(
+    State(state): State<AppState>,
+    AccountAuth(account, key): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignView>, ApiError> {
+    Ok(Json(run::pause(&state, &account, key, &id).await?))
+}
+
+/// Resumes a paused campaign where it stopped: no recipient already sent to is sent again.
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/resume", operation_id = "resume_campaign", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "Running again", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not paused", body = ErrorBody)))]
+pub async fn resume(
+    State(state): State<AppState>,
+    AccountAuth(account, key): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignView>, ApiError> {
+    Ok(Json(run::resume(&state, &account, key, &id).await?))
+}
+
+/// Cancels a campaign: its queued messages are cancelled; those already handed to the provider
+/// finish.
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/cancel", operation_id = "cancel_campaign", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "Cancelled", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not running, scheduled or paused", body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    AccountAuth(account, key): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<CampaignView>, ApiError> {
+    Ok(Json(run::cancel(&state, &account, key, &id).await?))
+}
+
+/// Progress, readable at any moment.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/progress", operation_id = "campaign_progress", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "OK", body = ProgressView), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn progress(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ProgressView>, ApiError> {
+    Ok(Json(run::progress(&state, &account, &id).await?))
+}
+
+/// A campaign's messages in id order, page by page.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/messages", operation_id = "campaign_messages", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id"), MessagesQuery),
+    responses((status = 200, description = "OK", body = Vec<MessageView>), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+    Query(query): Query<MessagesQuery>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    Ok(Json(run::messages(&state, &account, &id, query).await?))
+}
+
+/// Sends the current design to the account's test numbers now, through the dispatcher, with
+/// every check of the Design step; the answer lists the messages, whose statuses
+/// `GET …/tests` shows as they change.
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/tests", operation_id = "send_test", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")), request_body = TestSendBody,
+    responses((status = 202, description = "Queued", body = Vec<MessageView>), (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "No test numbers, or the design is not complete", body = ErrorBody)))]
+pub async fn send_test(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TestSendBody>,
+) -> Result<(StatusCode, Json<Vec<MessageView>>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(run::send_test(&state, &account, &id, body).await?),
+    ))
+}
+
+/// The campaign's test messages, newest last, with their statuses.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/tests", operation_id = "list_tests", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")),
+    responses((status = 200, description = "OK", body = Vec<MessageView>), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn list_tests(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    Ok(Json(run::list_tests(&state, &account, &id).await?))
+}

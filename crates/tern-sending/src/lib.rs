@@ -1,0 +1,84 @@
+//! The delivery workers of a node: the audience of launched campaigns written into the outbox
+//! (`materialise`), messages claimed and sent through each account's provider (`dispatch`),
+//! lost outcomes reconciled, runs moved from scheduled to running to completed, and the
+//! sandbox's status callbacks handed to the webhook. Every node may run them: the store's
+//! claims, leases and cursors keep them from doing anything twice.
+
+pub mod callbacks;
+pub mod dispatch;
+pub mod materialise;
+pub mod providers;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use tern_delivery::sandbox::Sandbox;
+
+pub use dispatch::DispatchOptions;
+use providers::Providers;
+
+use tern_app::AppState;
+
+/// How this node's workers run.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// `TERN_TWILIO_API_BASE`.
+    pub twilio_api_base: String,
+    pub dispatch: DispatchOptions,
+}
+
+/// Starts the workers on the current runtime; they run until the process stops.
+pub fn spawn_workers(state: AppState, options: WorkerOptions) {
+    let (sandbox, mut callbacks) = Sandbox::start();
+    // Provider requests give up well before the lease ends, so that a lost answer is
+    // reconciled only once nothing can still arrive.
+    let timeout = (options.dispatch.lease / 2).min(Duration::from_secs(15));
+    let providers = Arc::new(Providers::new(sandbox, &options.twilio_api_base, timeout));
+    tokio::spawn(dispatch::dispatch(
+        state.clone(),
+        providers.clone(),
+        options.dispatch.clone(),
+    ));
+    tokio::spawn(dispatch::reconcile(
+        state.clone(),
+        providers,
+        options.dispatch.clone(),
+    ));
+    let runs = state.clone();
+    tokio::spawn(async move {
+        loop {
+            match runs.store.open_runs().await {
+                Ok(open) => {
+                    for run in open {
+                        let campaign = run.campaign_id;
+                        if let Err(error) = materialise::materialise(&runs, run).await {
+                            tracing::warn!(%error, %campaign, "writing the audience failed; trying again");
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "reading open runs failed"),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let advance = state.clone();
+    tokio::spawn(async move {
+        loop {
+            match advance.store.advance_runs(Utc::now()).await {
+                Ok(changed) if !changed.is_empty() => {
+                    tracing::info!(campaigns = ?changed, "campaigns started or completed")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "advancing runs failed"),
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(callback) = callbacks.recv().await {
+            if let Err(error) = callbacks::apply_callback(&state, &callback).await {
+                tracing::warn!(%error, url = %callback.url, "a sandbox status callback was refused");
+            }
+        }
+    });
+}
