@@ -1,1 +1,1 @@
-tern_store_sql::campaigns!(crate::PostgresStore, sqlx::Postgres);
+tern_store_sql::campaigns!(crate::PostgresStore);

@@ -3,6 +3,7 @@
 mod accounts;
 mod campaigns;
 mod contacts;
+mod dialect;
 mod error;
 mod events;
 mod health;
@@ -65,24 +66,6 @@ impl Growth {
                 .next
                 .compare_exchange(next, written * 2, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
-    }
-}
-
-impl PostgresStore {
-    /// Refreshes `table`'s statistics if this node's writes doubled it since the last time.
-    async fn analyze_if_grown(
-        &self,
-        growth: &Growth,
-        table: &str,
-        rows: u64,
-    ) -> Result<(), StoreError> {
-        if growth.grew(rows) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
-                .execute(&self.pool)
-                .await
-                .map_err(map_error)?;
-        }
-        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 /// `impl Outbox for $store`.
 #[macro_export]
 macro_rules! outbox {
-    ($store:ty, $db:ty, $args:ty, $dialect:expr) => {
+    ($store:ty) => {
         use std::collections::{HashMap, HashSet};
 
         use async_trait::async_trait;
@@ -26,7 +26,10 @@ macro_rules! outbox {
             outbox_sql::{begin_write, for_update, rows_per_statement, skip_locked, values_cte},
         };
 
-        use crate::map_error;
+        use crate::{
+            dialect::{Args, DIALECT, Db},
+            map_error,
+        };
 
         type RunRow = (String, String, String, i64, Option<i64>, i64, i64);
 
@@ -177,7 +180,7 @@ macro_rules! outbox {
 
         /// Inserts messages (a recipient already written keeps its message); returns the ids.
         async fn insert_messages(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'static, Db>,
             account: AccountId,
             campaign: CampaignId,
             messages: &[NewMessage],
@@ -190,7 +193,7 @@ macro_rules! outbox {
             let rows: Vec<Value> = messages.iter().map(|m| message_json(m, test)).collect();
             let names: Vec<&str> = NEW_MESSAGE_COLUMNS.iter().map(|(n, _)| *n).collect();
             let mut inserted: Vec<(i64, Option<i64>)> = Vec::new();
-            for chunk in rows.chunks(rows_per_statement($dialect, NEW_MESSAGE_COLUMNS.len())) {
+            for chunk in rows.chunks(rows_per_statement(DIALECT, NEW_MESSAGE_COLUMNS.len())) {
                 let sql = format!(
                     "{values} INSERT INTO messages (account_id, campaign_id, attempts, updated_at, \
                      {names}) SELECT $1, $2, 0, $3, {names} FROM u WHERE true \
@@ -222,7 +225,7 @@ macro_rules! outbox {
                 .collect();
             const LINK_COLUMNS: [(&str, &str); 3] =
                 [("code", "text"), ("url", "text"), ("contact_id", "bigint")];
-            for chunk in links.chunks(rows_per_statement($dialect, LINK_COLUMNS.len())) {
+            for chunk in links.chunks(rows_per_statement(DIALECT, LINK_COLUMNS.len())) {
                 let sql = format!(
                     "{} INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at) \
                      SELECT code, $1, $2, contact_id, url, $3 FROM u",
@@ -242,13 +245,13 @@ macro_rules! outbox {
 
         /// Runs `statement` (with `$1` the time) over `rows` as `u(columns)`.
         async fn update_rows(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'static, Db>,
             columns: &[(&str, &str)],
             statement: &str,
             now: DateTime<Utc>,
             rows: Vec<Value>,
         ) -> StoreResult<()> {
-            for chunk in rows.chunks(rows_per_statement($dialect, columns.len())) {
+            for chunk in rows.chunks(rows_per_statement(DIALECT, columns.len())) {
                 let sql = format!("{} {statement}", values_cte(columns, chunk.len(), 2));
                 let query = sqlx::query(AssertSqlSafe(sql)).bind(decode::millis(now));
                 bind_rows(query, columns, chunk)
@@ -261,7 +264,7 @@ macro_rules! outbox {
 
         /// Moves a campaign to `to` at the next revision, with its history entry.
         async fn save_status(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'static, Db>,
             campaign: &CampaignRecord,
             to: CampaignStatus,
             change: &CampaignChange,
@@ -289,7 +292,7 @@ macro_rules! outbox {
 
         /// The rate windows of `names`, locked for this transaction.
         async fn read_windows(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'static, Db>,
             names: &HashSet<String>,
         ) -> StoreResult<HashMap<String, Window>> {
             let rows: Vec<Value> = names.iter().map(|n| json!({ "name": n })).collect();
@@ -306,7 +309,7 @@ macro_rules! outbox {
             let query = sqlx::query_as(AssertSqlSafe(format!(
                 "{values} SELECT name, second, used FROM rate_windows WHERE name IN (SELECT name FROM u) \
                  ORDER BY name{}",
-                for_update($dialect)
+                for_update(DIALECT)
             )));
             let found: Vec<(String, i64, i64)> = bind_rows_as(query, &NAME, &rows)
                 .fetch_all(&mut **tx)
@@ -320,14 +323,14 @@ macro_rules! outbox {
 
         /// How many marketing messages each contact got (or is being sent) since `since`.
         async fn sent_since(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'static, Db>,
             contacts: &[i64],
             since: DateTime<Utc>,
         ) -> StoreResult<HashMap<i64, u32>> {
             let rows: Vec<Value> = contacts.iter().map(|c| json!({ "id": c })).collect();
             const ID: [(&str, &str); 1] = [("id", "bigint")];
             let mut counts: Vec<(i64, i64)> = Vec::new();
-            for chunk in rows.chunks(rows_per_statement($dialect, 1)) {
+            for chunk in rows.chunks(rows_per_statement(DIALECT, 1)) {
                 let query = sqlx::query_as(AssertSqlSafe(format!(
                     "{} SELECT contact_id, COUNT(*) FROM messages WHERE contact_id IN \
                      (SELECT id FROM u) AND state IN ('sent', 'sending') AND test = 0 \
@@ -352,16 +355,16 @@ macro_rules! outbox {
         /// Whether a statement of `rows` rows is worth keeping prepared: only full batches
         /// repeat; the others (tails, small claims) would fill the statement cache.
         fn repeats(columns: &[(&str, &str)], rows: &[Value]) -> bool {
-            rows.len() == rows_per_statement($dialect, columns.len())
+            rows.len() == rows_per_statement(DIALECT, columns.len())
         }
 
         /// Binds each row's values in column order, typed by the column (so that a NULL has
         /// its column's type).
         fn bind_rows<'q>(
-            query: Query<'q, $db, $args>,
+            query: Query<'q, Db, Args>,
             columns: &[(&str, &str)],
             rows: &[Value],
-        ) -> Query<'q, $db, $args> {
+        ) -> Query<'q, Db, Args> {
             let mut query = query.persistent(repeats(columns, rows));
             for row in rows {
                 for (name, kind) in columns {
@@ -375,10 +378,10 @@ macro_rules! outbox {
         }
 
         fn bind_rows_as<'q, O>(
-            query: QueryAs<'q, $db, O, $args>,
+            query: QueryAs<'q, Db, O, Args>,
             columns: &[(&str, &str)],
             rows: &[Value],
-        ) -> QueryAs<'q, $db, O, $args> {
+        ) -> QueryAs<'q, Db, O, Args> {
             let mut query = query.persistent(repeats(columns, rows));
             for row in rows {
                 for (name, kind) in columns {
@@ -453,7 +456,7 @@ macro_rules! outbox {
                 done: bool,
             ) -> StoreResult<()> {
                 let now = Utc::now();
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let moved = sqlx::query(
                     "UPDATE campaign_runs SET cursor = $1, materialised = $2 \
                      WHERE campaign_id = $3 AND COALESCE(cursor, 0) = $4 AND materialised = 0",
@@ -480,7 +483,7 @@ macro_rules! outbox {
                 campaign: CampaignId,
                 messages: &[NewMessage],
             ) -> StoreResult<Vec<i64>> {
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let ids =
                     insert_messages(&mut tx, account, campaign, messages, true, Utc::now()).await?;
                 tx.commit().await.map_err(map_error)?;
@@ -493,13 +496,13 @@ macro_rules! outbox {
                 lease_until: DateTime<Utc>,
                 limit: u32,
             ) -> StoreResult<Vec<Claimed>> {
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let candidates: Vec<CandidateRow> = sqlx::query_as(AssertSqlSafe(format!(
                     "SELECT id, campaign_id, contact_id, test, sender, sender_rate, units, timezone \
                      FROM messages WHERE state = 'queued' AND due_at <= $1 AND (test = 1 OR \
                      campaign_id IN (SELECT id FROM campaigns WHERE status = 'running')) \
                      ORDER BY due_at, id LIMIT $2{}",
-                    skip_locked($dialect)
+                    skip_locked(DIALECT)
                 )))
                 .bind(decode::millis(now))
                 .bind(i64::from(limit))
@@ -598,7 +601,7 @@ macro_rules! outbox {
                 )
                 .await?;
                 let mut taken = Vec::new();
-                for chunk in send.chunks(rows_per_statement($dialect, 1)) {
+                for chunk in send.chunks(rows_per_statement(DIALECT, 1)) {
                     let query = sqlx::query_as(AssertSqlSafe(format!(
                         "{} UPDATE messages SET state = 'sending', attempts = attempts + 1, \
                          lease_until = $2, claimed_at = $1, updated_at = $1 FROM u \
@@ -655,7 +658,7 @@ macro_rules! outbox {
                     }
                 }
                 let sids: Vec<Value> = sent.iter().map(|s| json!({ "sid": s["sid"] })).collect();
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 // Only the attempt that claimed a message may settle it.
                 let fenced = "messages.id = u.id AND messages.state = 'sending' \
                               AND messages.attempts = u.attempts";
@@ -705,7 +708,7 @@ macro_rules! outbox {
                 if !sids.is_empty() {
                     const SID: [(&str, &str); 1] = [("sid", "text")];
                     let mut early: Vec<(String, String, Option<i64>, Option<String>)> = Vec::new();
-                    for chunk in sids.chunks(rows_per_statement($dialect, 1)) {
+                    for chunk in sids.chunks(rows_per_statement(DIALECT, 1)) {
                         let query = sqlx::query_as(AssertSqlSafe(format!(
                             "{} SELECT sid, status, error_code, error_message FROM early_statuses \
                              WHERE sid IN (SELECT sid FROM u)",
@@ -742,12 +745,12 @@ macro_rules! outbox {
                 lease_until: DateTime<Utc>,
                 limit: u32,
             ) -> StoreResult<Vec<Claimed>> {
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let rows: Vec<ClaimRow> = sqlx::query_as(AssertSqlSafe(format!(
                     "UPDATE messages SET lease_until = $2 WHERE id IN (SELECT id FROM messages \
                      WHERE state = 'sending' AND lease_until < $1 ORDER BY lease_until LIMIT $3{}) \
                      RETURNING {CLAIM_COLUMNS}",
-                    skip_locked($dialect)
+                    skip_locked(DIALECT)
                 )))
                 .bind(decode::millis(now))
                 .bind(decode::millis(lease_until))
@@ -765,7 +768,7 @@ macro_rules! outbox {
                 update: &StatusUpdate,
                 now: DateTime<Utc>,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let known: Option<(String,)> = sqlx::query_as(
                     "SELECT account_id FROM messages WHERE provider_sid = $1",
                 )
@@ -814,7 +817,7 @@ macro_rules! outbox {
                         constraint: "campaigns_status".into(),
                     });
                 }
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 save_status(&mut tx, &current, to, change).await?;
                 if to == CampaignStatus::Cancelled {
                     sqlx::query(
@@ -832,7 +835,7 @@ macro_rules! outbox {
             }
 
             async fn advance_runs(&self, now: DateTime<Utc>) -> StoreResult<Vec<CampaignId>> {
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let mut changed: Vec<(String,)> = sqlx::query_as(
                     "UPDATE campaigns SET status = 'running', revision = revision + 1, updated_at = $1 \
                      WHERE status = 'scheduled' AND id IN \
@@ -876,7 +879,7 @@ macro_rules! outbox {
                 let rows: Vec<Value> =
                     campaigns.iter().map(|c| json!({ "id": c.to_string() })).collect();
                 let mut counts = CampaignCounts::default();
-                for chunk in rows.chunks(rows_per_statement($dialect, 1)) {
+                for chunk in rows.chunks(rows_per_statement(DIALECT, 1)) {
                     let query = sqlx::query_as(AssertSqlSafe(format!(
                         "{} SELECT campaign_id, state, provider_status, {reasons}, COUNT(*) \
                          FROM messages WHERE campaign_id IN (SELECT id FROM u) AND test = 0 \
@@ -977,7 +980,7 @@ macro_rules! outbox {
                 at: DateTime<Utc>,
                 user_agent: Option<&str>,
             ) -> StoreResult<String> {
-                let mut tx = self.pool.begin_with(begin_write($dialect)).await.map_err(map_error)?;
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 let (url, campaign): (String, String) =
                     sqlx::query_as("SELECT url, campaign_id FROM links WHERE code = $1")
                         .bind(code)
@@ -1016,7 +1019,7 @@ macro_rules! outbox {
         /// Moves a recorded message's provider status forward (never back), with the error
         /// of a failed or undelivered one.
         async fn apply_known(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            tx: &mut sqlx::Transaction<'static, Db>,
             update: &StatusUpdate,
             now: DateTime<Utc>,
         ) -> StoreResult<()> {

@@ -1,1 +1,1 @@
-tern_store_sql::campaigns!(crate::SqliteStore, sqlx::Sqlite);
+tern_store_sql::campaigns!(crate::SqliteStore);

@@ -3,6 +3,7 @@
 mod accounts;
 mod campaigns;
 mod contacts;
+mod dialect;
 mod error;
 mod events;
 mod health;
