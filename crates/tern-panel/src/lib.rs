@@ -82,7 +82,7 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
 }
 
 /// A list page's query from its filter form: empty fields mean "any" and are left out, so the
-/// API handler's own parsing judges the rest.
+/// use case's own parsing judges the rest.
 fn filled(fields: &[(&str, &String)]) -> serde_json::Map<String, serde_json::Value> {
     fields
         .iter()

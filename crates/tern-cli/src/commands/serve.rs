@@ -1,4 +1,4 @@
-//! `tern serve`: the API, the delivery workers (and later the panel) in one process.
+//! `tern serve`: the API, the panel and the delivery workers, by role, in one process.
 
 use std::sync::Arc;
 
@@ -64,7 +64,7 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
             },
         );
     }
-    // The panel's pages call the API, so a node serving either serves both.
+    // The panel's scripts call the API, so a node serving either serves both.
     if !roles.contains(&Role::Api) && !roles.contains(&Role::Panel) {
         tracing::info!("no role that serves HTTP was chosen; the workers run until stopped");
         shutdown_signal()?.await;

@@ -7,30 +7,7 @@
 //! applies them, quirks included, but checked incrementally so that a long run of combining marks
 //! costs linear time.
 
-use super::legacy_grapheme_table::TABLE;
-
-/// Unicode 10 grapheme break properties, as the calculator's library names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Property {
-    Cr,
-    Lf,
-    Control,
-    Extend,
-    RegionalIndicator,
-    SpacingMark,
-    L,
-    V,
-    T,
-    Lv,
-    Lvt,
-    Other,
-    Prepend,
-    EBase,
-    EModifier,
-    Zwj,
-    GlueAfterZwj,
-    EBaseGaz,
-}
+use super::{grapheme_property::Property, legacy_grapheme_table::TABLE};
 
 use Property::*;
 

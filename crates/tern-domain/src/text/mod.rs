@@ -1,5 +1,6 @@
 //! Message text: encoding, length and segments of SMS and MMS bodies.
 
+mod grapheme_property;
 pub mod gsm7;
 mod inspect;
 mod legacy_grapheme_table;

@@ -2,7 +2,7 @@
 //! (the database holds contacts and sealed credentials), and logs without colour codes when
 //! they go to a file rather than a terminal.
 
-mod common;
+use crate::common;
 
 use std::{
     io::Read,

@@ -1,6 +1,6 @@
 //! The operator's commands and `tern serve`, run as a user would: a fresh data folder each test.
 
-mod common;
+use crate::common;
 
 use common::{Server, Workdir};
 

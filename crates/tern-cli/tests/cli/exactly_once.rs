@@ -3,7 +3,7 @@
 //! and again and restarted each time. The server counts the Create requests for each recipient:
 //! every one of them must have been asked for exactly once.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,4 @@
-//! The brief's text figures at their edges, and property tests against a simple reference.
+//! The text figures at their edges, and property tests against a simple reference.
 
 use proptest::prelude::*;
 use tern_domain::text::{Channel, Encoding, SegmentCap, inspect};

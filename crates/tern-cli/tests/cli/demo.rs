@@ -1,7 +1,7 @@
 //! `tern serve --demo`: the demo account is made once, with its campaigns and contacts, and its
 //! login is printed at every start (on PostgreSQL too, under `TERN_TEST_STORE=postgres`).
 
-mod common;
+use crate::common;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},

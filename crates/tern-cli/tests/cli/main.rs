@@ -1,0 +1,9 @@
+//! The `tern` binary from outside: one test binary (each links the whole program, so one link
+//! instead of one per file).
+
+mod common;
+mod demo;
+mod exactly_once;
+mod first_start;
+mod operator;
+mod scripts;
