@@ -56,7 +56,6 @@ async function shot(page, name) {
   console.log(`  ✓ ${name} (${file})`);
 }
 
-const server = await startTern();
 const profile = mkdtempSync(join(tmpdir(), 'tern-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -65,6 +64,8 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+// The server starts once the browser runs, so that a browser that cannot start leaves no server behind.
+const server = await startTern();
 const page = context.pages()[0] ?? await context.newPage();
 const alerts = [];
 // Dialogs a walk did not expect are dismissed and recorded; the unsaved-changes guard's are not alerts.
