@@ -21,7 +21,7 @@ pub async fn put(
         .put(&location(account, sha256), PutPayload::from(bytes))
         .await
         .map(|_| ())
-        .map_err(internal)
+        .map_err(unavailable)
 }
 
 /// The stored bytes; `NotFound` when they are gone.
@@ -31,9 +31,9 @@ pub async fn get(
     sha256: &str,
 ) -> Result<bytes::Bytes, AppError> {
     match store.get(&location(account, sha256)).await {
-        Ok(result) => result.bytes().await.map_err(internal),
+        Ok(result) => result.bytes().await.map_err(unavailable),
         Err(object_store::Error::NotFound { .. }) => Err(AppError::NotFound),
-        Err(e) => Err(internal(e)),
+        Err(e) => Err(unavailable(e)),
     }
 }
 
@@ -45,12 +45,15 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     match store.delete(&location(account, sha256)).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(internal(e)),
+        Err(e) => Err(unavailable(e)),
     }
 }
 
-fn internal(error: object_store::Error) -> AppError {
-    AppError::Internal(format!("blob store: {error}"))
+/// The store did not answer as it should (a bucket unreachable, a disk full): logged here with
+/// the cause, answered as unavailable without it.
+fn unavailable(error: object_store::Error) -> AppError {
+    tracing::warn!(%error, "media store");
+    AppError::Unavailable("the media store cannot be reached now; try again in a moment".into())
 }
 
 /// Opens the blob store `TERN_MEDIA_STORE` names: `s3://bucket[/prefix]` (credentials, region and
