@@ -24,7 +24,8 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
-    /// Something this depends on (the provider, the media bucket) cannot be reached now.
+    /// Something this depends on (the media store) cannot be reached now; the cause is logged
+    /// where it happened.
     #[error("{0}")]
     Unavailable(String),
     /// A fault of ours: logged with its cause; callers show only that it happened.
@@ -62,6 +63,11 @@ impl From<InvalidSetting> for AppError {
         }
     }
 }
+
+/// A fault's cause, carried beside an answer (an HTTP response's extensions) so that the one
+/// place that logs answers logs it once, with the route.
+#[derive(Clone, Debug)]
+pub struct InternalCause(pub String);
 
 /// What a use case answers.
 pub type AppResult<T> = Result<T, AppError>;

@@ -14,7 +14,7 @@ pub mod settings;
 mod state;
 
 pub use actor::Actor;
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, InternalCause};
 pub use state::AppState;
 
 /// `N` random bytes from the operating system.

@@ -11,6 +11,8 @@ use tern_domain::{
 use tern_store::MediaItem;
 use utoipa::ToSchema;
 
+use std::sync::{Arc, LazyLock};
+
 use tokio::sync::Semaphore;
 
 use crate::AppResult;
@@ -149,7 +151,7 @@ pub async fn list(state: &AppState, account: &Account) -> AppResult<Vec<MediaVie
     let items = state.store.list_media(account.id).await?;
     Ok(items
         .into_iter()
-        .map(|i| view(&state, i, Vec::new()))
+        .map(|i| view(state, i, Vec::new()))
         .collect())
 }
 
@@ -157,7 +159,7 @@ pub async fn list(state: &AppState, account: &Account) -> AppResult<Vec<MediaVie
 pub async fn get(state: &AppState, account: &Account, media_id: &str) -> AppResult<MediaView> {
     let id: MediaId = media_id.parse().map_err(|_| AppError::NotFound)?;
     Ok(view(
-        &state,
+        state,
         state.store.media(account.id, id).await?,
         Vec::new(),
     ))
@@ -180,22 +182,27 @@ pub async fn delete(state: &AppState, account: &Account, media_id: &str) -> AppR
     }
     let item = state.store.delete_media(account.id, id).await?;
     blobs::delete(&*state.blobs, account.id, &item.sha256).await?;
-    Ok(view(&state, item, Vec::new()))
+    Ok(view(state, item, Vec::new()))
 }
 
 /// Checks and fits run on the blocking threads, at most [`MEDIA_WORKERS`] at once, so that
-/// large images neither stall the async threads nor take every core.
+/// large images neither stall the async threads nor take every core. The work holds its permit
+/// until it ends, even when the request that asked for it is gone.
 async fn on_media_pool<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> AppResult<T> {
-    static POOL: Semaphore = Semaphore::const_new(MEDIA_WORKERS);
-    let _permit = POOL
-        .acquire()
+    static POOL: LazyLock<Arc<Semaphore>> =
+        LazyLock::new(|| Arc::new(Semaphore::new(MEDIA_WORKERS)));
+    let permit = Arc::clone(&POOL)
+        .acquire_owned()
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(format!("media check: {e}")))
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("media check: {e}")))
 }
 
 /// How many media checks or fits run at once.

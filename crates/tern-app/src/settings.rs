@@ -144,7 +144,7 @@ pub async fn patch_settings(
     patch: SettingsPatch,
 ) -> AppResult<SettingsView> {
     let mut settings = state.store.settings(account.id).await?;
-    apply(&mut settings, patch, &state)?;
+    apply(&mut settings, patch, state)?;
     state.store.save_settings(account.id, &settings).await?;
     Ok(view(settings, account.mms_enabled))
 }

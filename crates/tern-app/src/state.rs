@@ -5,7 +5,7 @@ use object_store::ObjectStore;
 use tern_domain::secret::SecretKey;
 use tern_store::Store;
 
-/// What every handler shares.
+/// What every use case, worker and handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,

@@ -7,8 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use tern_app::AppError;
-use tern_domain::account::InvalidSetting;
+use tern_app::{AppError, InternalCause};
 use tern_store::StoreError;
 
 /// An API failure, rendered as `{"error": {"code", "message", "field"}}`.
@@ -59,10 +58,6 @@ pub struct ProblemBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
-
-/// Marks a response whose cause must be logged; the middleware logs it once.
-#[derive(Clone, Debug)]
-pub struct InternalCause(pub String);
 
 impl ApiError {
     /// A fault of ours, logged with `cause`.
@@ -149,12 +144,6 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        Self::App(error.into())
-    }
-}
-
-impl From<InvalidSetting> for ApiError {
-    fn from(error: InvalidSetting) -> Self {
         Self::App(error.into())
     }
 }

@@ -16,9 +16,9 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use tern_app::{AppError, AppState};
+use tern_app::{AppError, AppState, InternalCause};
 
-use crate::{ApiError, api, error::InternalCause, ops, public, webhooks};
+use crate::{ApiError, api, ops, public, webhooks};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;

@@ -9,7 +9,7 @@ use axum::{
 use minijinja::Environment;
 use serde::Serialize;
 
-use tern_app::AppError;
+use tern_app::{AppError, InternalCause};
 
 macro_rules! templates {
     ($env:ident, $($name:literal),* $(,)?) => {
@@ -144,11 +144,13 @@ impl IntoResponse for PanelError {
                 "There is nothing here, or nothing this account may see.".to_owned(),
             ),
             Self::App(AppError::Internal(cause)) => {
-                tracing::error!(%cause, "internal error");
-                (
+                let mut page = error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on the server; it has been logged.".to_owned(),
-                )
+                    "Something went wrong on the server; it has been logged.",
+                );
+                // The router's middleware logs it, with the route.
+                page.extensions_mut().insert(InternalCause(cause));
+                return page;
             }
             Self::App(error) => {
                 let status = match error {

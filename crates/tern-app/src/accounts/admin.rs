@@ -57,9 +57,7 @@ pub async fn list_accounts(state: &AppState) -> AppResult<Vec<AccountView>> {
 
 /// One account, by id or name.
 pub async fn get_account(state: &AppState, account: &str) -> AppResult<AccountView> {
-    Ok(operator::find_account(&*state.store, &account)
-        .await?
-        .into())
+    Ok(operator::find_account(&*state.store, account).await?.into())
 }
 
 /// Enables or disables MMS for an account.
@@ -68,7 +66,7 @@ pub async fn set_mms(
     account: &str,
     request: MmsRequest,
 ) -> AppResult<AccountView> {
-    let account = operator::find_account(&*state.store, &account).await?;
+    let account = operator::find_account(&*state.store, account).await?;
     Ok(state
         .store
         .set_mms_enabled(account.id, request.enabled)
@@ -78,7 +76,7 @@ pub async fn set_mms(
 
 /// Creates an API key for an account.
 pub async fn create_key(state: &AppState, account: &str) -> AppResult<NewKeyView> {
-    let account = operator::find_account(&*state.store, &account).await?;
+    let account = operator::find_account(&*state.store, account).await?;
     let (record, key) = operator::create_api_key(&*state.store, account.id).await?;
     let view = NewKeyView {
         id: record.id.to_string(),

@@ -1,5 +1,5 @@
-//! Contacts: upsert, list, read (with cart, events and consent history, or the whole profile),
-//! delete.
+//! Contacts: upsert, list, read (with cart, events and consent history), delete; and the views
+//! of a contact other use cases share.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -156,7 +156,7 @@ fn parse_region(region: Option<&str>) -> Result<Option<Region>, AppError> {
         })
 }
 
-/// Creates or updates a contact (201 when created, 200 otherwise).
+/// Creates or updates a contact; `true` when it was created.
 pub async fn upsert(
     state: &AppState,
     account: &Account,
@@ -270,7 +270,7 @@ pub fn contact_id(raw: &str) -> Result<ContactId, AppError> {
 
 /// One contact with its cart.
 pub async fn get(state: &AppState, account: &Account, id: &str) -> AppResult<ContactView> {
-    let id = contact_id(&id)?;
+    let id = contact_id(id)?;
     let contact = state.store.contact(account.id, id).await?;
     let zone = account_zone(state.store.as_ref(), account.id).await?;
     let mut view = ContactView::new(contact, zone);
@@ -282,7 +282,7 @@ pub async fn get(state: &AppState, account: &Account, id: &str) -> AppResult<Con
 pub async fn delete(state: &AppState, account: &Account, id: &str) -> AppResult<()> {
     state
         .store
-        .delete_contact(account.id, contact_id(&id)?)
+        .delete_contact(account.id, contact_id(id)?)
         .await?;
     Ok(())
 }
@@ -325,7 +325,7 @@ pub async fn events(
     id: &str,
     params: EventParams,
 ) -> AppResult<Vec<EventView>> {
-    let id = contact_id(&id)?;
+    let id = contact_id(id)?;
     state.store.contact(account.id, id).await?;
     let limit = params.limit.unwrap_or(50).clamp(1, 1000);
     let events = state.store.contact_events(account.id, id, limit).await?;
@@ -358,7 +358,7 @@ pub async fn consent(
 ) -> AppResult<Vec<ConsentChangeView>> {
     let history = state
         .store
-        .consent_history(account.id, contact_id(&id)?)
+        .consent_history(account.id, contact_id(id)?)
         .await?;
     Ok(history.into_iter().map(ConsentChangeView::from).collect())
 }

@@ -1,5 +1,5 @@
-//! CSV imports as background jobs: the upload is saved to a temporary file, imported in batches,
-//! and its progress read from any node.
+//! CSV imports as background jobs: the caller saves the upload to a temporary file, which is
+//! imported in batches; its progress is read from any node.
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -110,7 +110,7 @@ fn segment_id(raw: &str) -> Result<SegmentId, AppError> {
 pub async fn get(state: &AppState, account: &Account, id: &str) -> AppResult<SegmentView> {
     Ok(state
         .store
-        .segment(account.id, segment_id(&id)?)
+        .segment(account.id, segment_id(id)?)
         .await?
         .into())
 }
@@ -131,7 +131,7 @@ pub async fn update(
     id: &str,
     change: SegmentChange,
 ) -> AppResult<SegmentView> {
-    let current = state.store.segment(account.id, segment_id(&id)?).await?;
+    let current = state.store.segment(account.id, segment_id(id)?).await?;
     let request = SegmentRequest {
         name: change.name.unwrap_or(current.name.clone()),
         definition: change.definition.unwrap_or(current.definition.clone()),
@@ -155,7 +155,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, account: &Account, id: &str) -> AppResult<()> {
     state
         .store
-        .delete_segment(account.id, segment_id(&id)?)
+        .delete_segment(account.id, segment_id(id)?)
         .await?;
     Ok(())
 }
@@ -219,9 +219,9 @@ pub async fn segment_audience(
     id: &str,
     params: SampleParams,
 ) -> AppResult<AudienceView> {
-    let segment = state.store.segment(account.id, segment_id(&id)?).await?;
+    let segment = state.store.segment(account.id, segment_id(id)?).await?;
     let condition = Condition::parse(&segment.definition).map_err(AppError::DefinitionRejected)?;
-    Ok(audience(&state, account.id, &condition, params.sample.unwrap_or(10)).await?)
+    audience(state, account.id, &condition, params.sample.unwrap_or(10)).await
 }
 
 /// A definition to try before saving it.
@@ -241,5 +241,5 @@ pub async fn preview(
     request: PreviewRequest,
 ) -> AppResult<AudienceView> {
     let condition = Condition::parse(&request.definition).map_err(AppError::DefinitionRejected)?;
-    Ok(audience(&state, account.id, &condition, request.sample.unwrap_or(10)).await?)
+    audience(state, account.id, &condition, request.sample.unwrap_or(10)).await
 }

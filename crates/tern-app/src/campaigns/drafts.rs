@@ -64,7 +64,7 @@ pub async fn create(
     let name = check_name(&request.name)?;
     let kind: CampaignType = request.kind.parse()?;
     let channel = request.channel.unwrap_or(Channel::Sms);
-    check_channel(&state, &account, channel).await?;
+    check_channel(state, account, channel).await?;
     let now = Utc::now();
     let campaign = CampaignRecord {
         id: CampaignId::from_random(random()),
@@ -205,8 +205,8 @@ async fn steps_of(
 
 /// One campaign with its steps.
 pub async fn get(state: &AppState, account: &Account, id: &str) -> AppResult<CampaignDetail> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    Ok(detail(&state, &account, &campaign).await?)
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
+    detail(state, account, &campaign).await
 }
 
 /// A rename or a change of channel.
@@ -264,7 +264,7 @@ pub async fn update(
     id: &str,
     request: CampaignChangeRequest,
 ) -> AppResult<CampaignDetail> {
-    let mut campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     editable(&campaign)?;
     let mut what = Vec::new();
     if let Some(name) = &request.name {
@@ -272,15 +272,15 @@ pub async fn update(
         what.push("renamed");
     }
     if let Some(channel) = request.channel {
-        check_channel(&state, &account, channel).await?;
+        check_channel(state, account, channel).await?;
         campaign.channel = channel;
         what.push("channel");
     }
     if what.is_empty() {
-        return Ok(detail(&state, &account, &campaign).await?);
+        return detail(state, account, &campaign).await;
     }
-    let saved = save(&state, campaign, what.join(","), key).await?;
-    Ok(detail(&state, &account, &saved).await?)
+    let saved = save(state, campaign, what.join(","), key).await?;
+    detail(state, account, &saved).await
 }
 
 /// Copies a campaign (name, type, channel, steps) into a new draft.
@@ -290,7 +290,7 @@ pub async fn duplicate(
     key: Actor,
     id: &str,
 ) -> AppResult<CampaignDetail> {
-    let original = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let original = state.store.campaign(account.id, campaign_id(id)?).await?;
     let now = Utc::now();
     let name: String = format!("Copy of {}", original.name)
         .chars()
@@ -324,7 +324,7 @@ pub async fn archive(
     key: Actor,
     id: &str,
 ) -> AppResult<CampaignView> {
-    let mut campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     if campaign.archived_at.is_some() {
         return Ok((&campaign).into());
     }
@@ -338,14 +338,14 @@ pub async fn archive(
         ));
     }
     campaign.archived_at = Some(Utc::now());
-    let saved = save(&state, campaign, "archived".into(), key).await?;
+    let saved = save(state, campaign, "archived".into(), key).await?;
     Ok((&saved).into())
 }
 
 /// The campaign's steps in order, each complete or with what it lacks.
 pub async fn steps(state: &AppState, account: &Account, id: &str) -> AppResult<Vec<StepView>> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    Ok(steps_of(&state, &account, &campaign).await?)
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
+    steps_of(state, account, &campaign).await
 }
 
 /// Saves a step's draft (complete or not) and returns where it stands.
@@ -357,7 +357,7 @@ pub async fn save_step(
     step: &str,
     content: Value,
 ) -> AppResult<StepView> {
-    let mut campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let step = campaign.kind.step(step.parse::<Step>()?)?;
     editable(&campaign)?;
     if !content.is_object() {
@@ -367,12 +367,12 @@ pub async fn save_step(
     if step == Step::Design
         && let Some(channel) = take_channel(&mut content)?
     {
-        check_channel(&state, &account, channel).await?;
+        check_channel(state, account, channel).await?;
         campaign.channel = channel;
     }
     campaign.steps.insert(step.as_str().to_owned(), content);
-    let saved = save(&state, campaign, format!("step:{step}"), key).await?;
-    let view = steps_of(&state, &account, &saved)
+    let saved = save(state, campaign, format!("step:{step}"), key).await?;
+    let view = steps_of(state, account, &saved)
         .await?
         .into_iter()
         .find(|v| v.step == step.as_str());
@@ -391,7 +391,7 @@ pub struct ChangeView {
 pub async fn changes(state: &AppState, account: &Account, id: &str) -> AppResult<Vec<ChangeView>> {
     let changes = state
         .store
-        .campaign_changes(account.id, campaign_id(&id)?)
+        .campaign_changes(account.id, campaign_id(id)?)
         .await?;
     Ok(changes
         .into_iter()

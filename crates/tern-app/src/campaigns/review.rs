@@ -58,7 +58,7 @@ pub async fn variables(
     account: &Account,
     id: &str,
 ) -> AppResult<Vec<VariableView>> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let variable = |name: String, kind: &str, description: &str, insert: String| VariableView {
         name,
         kind: kind.to_owned(),
@@ -211,7 +211,7 @@ pub async fn preview(
     id: &str,
     request: PreviewRequest,
 ) -> AppResult<PreviewView> {
-    let mut campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     if let Some(mut design) = request.design {
         if !design.is_object() {
             return Err(InvalidSetting::new("design", "the Design step is a JSON object").into());
@@ -223,7 +223,7 @@ pub async fn preview(
             .steps
             .insert(Step::Design.as_str().to_owned(), design);
     }
-    let (context, checked) = checked(&state, &account, &campaign).await?;
+    let (context, checked) = checked(state, account, &campaign).await?;
     let condition = audience(&context, &campaign, &checked)?;
     let contact = match request.contact_id {
         Some(n) => match state.store.contact(account.id, ContactId(n)).await {
@@ -239,13 +239,13 @@ pub async fn preview(
         },
         None => match (&condition, campaign.kind) {
             (Some(condition), CampaignType::Single) => {
-                first_recipient(&state, &context, &campaign, &checked, condition).await?
+                first_recipient(state, &context, &campaign, &checked, condition).await?
             }
             _ => None,
         },
     };
     let rendered = render_for(
-        &state,
+        state,
         &context,
         &campaign,
         &checked,
@@ -254,13 +254,13 @@ pub async fn preview(
     .await?;
     let (longest, warnings) = match &checked.design {
         Some(design) => (
-            worst_case(&state, &context, &campaign, design, condition.as_ref()).await?,
-            fallback_warnings(&state, &context, design, condition.as_ref()).await?,
+            worst_case(state, &context, &campaign, design, condition.as_ref()).await?,
+            fallback_warnings(state, &context, design, condition.as_ref()).await?,
         ),
         None => (Vec::new(), Vec::new()),
     };
     let estimate = estimate_for(
-        &state,
+        state,
         &context,
         &campaign,
         &checked,
@@ -326,7 +326,7 @@ pub async fn audience_estimate(
     account: &Account,
     id: &str,
 ) -> AppResult<Estimate> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     if campaign.kind != CampaignType::Single {
         return Err(InvalidSetting::new(
             "type",
@@ -334,11 +334,11 @@ pub async fn audience_estimate(
         )
         .into());
     }
-    let (context, checked) = checked(&state, &account, &campaign).await?;
+    let (context, checked) = checked(state, account, &campaign).await?;
     let condition = audience(&context, &campaign, &checked)?;
-    let longest = longest_of(&state, &context, &campaign, &checked, condition.as_ref()).await?;
+    let longest = longest_of(state, &context, &campaign, &checked, condition.as_ref()).await?;
     estimate_for(
-        &state,
+        state,
         &context,
         &campaign,
         &checked,
@@ -395,12 +395,12 @@ pub struct LaunchCheckView {
 /// The pre-launch check: every problem of every step, the longest personalised text, and the
 /// estimate.
 pub async fn check(state: &AppState, account: &Account, id: &str) -> AppResult<LaunchCheckView> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    let (context, checked) = checked(&state, &account, &campaign).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
+    let (context, checked) = checked(state, account, &campaign).await?;
     let condition = audience(&context, &campaign, &checked)?;
-    let longest = longest_of(&state, &context, &campaign, &checked, condition.as_ref()).await?;
+    let longest = longest_of(state, &context, &campaign, &checked, condition.as_ref()).await?;
     let estimate = estimate_for(
-        &state,
+        state,
         &context,
         &campaign,
         &checked,

@@ -35,7 +35,7 @@ pub async fn launch(
     key: Actor,
     id: &str,
 ) -> AppResult<CampaignView> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     if campaign.status != CampaignStatus::Draft || campaign.archived_at.is_some() {
         return Err(AppError::Conflict(format!(
             "only a draft can be launched; this campaign is {}",
@@ -51,7 +51,7 @@ pub async fn launch(
             ),
         });
     }
-    let context = StepContext::load(&state, &account, &campaign).await?;
+    let context = StepContext::load(state, account, &campaign).await?;
     let checked = check_steps(&context, &campaign);
     if let Some((step, problem)) = checked
         .steps
@@ -151,10 +151,10 @@ pub async fn pause(
 ) -> AppResult<CampaignView> {
     let from = [CampaignStatus::Running, CampaignStatus::Scheduled];
     move_run(
-        &state,
-        &account,
+        state,
+        account,
         key,
-        &id,
+        id,
         &from,
         CampaignStatus::Paused,
         "paused",
@@ -171,10 +171,10 @@ pub async fn resume(
 ) -> AppResult<CampaignView> {
     let from = [CampaignStatus::Paused];
     move_run(
-        &state,
-        &account,
+        state,
+        account,
         key,
-        &id,
+        id,
         &from,
         CampaignStatus::Running,
         "resumed",
@@ -196,10 +196,10 @@ pub async fn cancel(
         CampaignStatus::Paused,
     ];
     move_run(
-        &state,
-        &account,
+        state,
+        account,
         key,
-        &id,
+        id,
         &from,
         CampaignStatus::Cancelled,
         "cancelled",
@@ -247,7 +247,7 @@ pub struct ProgressView {
 
 /// Progress, readable at any moment.
 pub async fn progress(state: &AppState, account: &Account, id: &str) -> AppResult<ProgressView> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let f = figures::load(&*state.store, account.id, &[campaign.id], true)
         .await?
         .remove(&campaign.id)
@@ -289,7 +289,7 @@ pub async fn messages(
     id: &str,
     query: MessagesQuery,
 ) -> AppResult<Vec<MessageView>> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::Invalid {
@@ -327,8 +327,8 @@ pub async fn send_test(
     id: &str,
     body: TestSendBody,
 ) -> AppResult<Vec<MessageView>> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
-    let context = StepContext::load(&state, &account, &campaign).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
+    let context = StepContext::load(state, account, &campaign).await?;
     if context.settings.test_numbers.is_empty() {
         return Err(AppError::Invalid {
             field: "test_numbers".into(),
@@ -397,7 +397,7 @@ pub async fn list_tests(
     account: &Account,
     id: &str,
 ) -> AppResult<Vec<MessageView>> {
-    let campaign = state.store.campaign(account.id, campaign_id(&id)?).await?;
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let found = state
         .store
         .messages(account.id, campaign.id, true, 0, 1000)
