@@ -1,5 +1,7 @@
 //! The media library: upload (checked, cleaned, stored once per account), fit, list, get, delete.
 
+use std::sync::{Arc, LazyLock};
+
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -8,16 +10,11 @@ use tern_domain::{
     ids::MediaId,
     media::{FitError, MediaLimits, check_media, fit_media},
 };
-use tern_store::MediaItem;
+use tern_store::{Account, MediaItem};
+use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 
-use std::sync::{Arc, LazyLock};
-
-use tokio::sync::Semaphore;
-
-use crate::AppResult;
-use crate::{Actor, AppError, AppState, blobs, random};
-use tern_store::Account;
+use crate::{Actor, AppError, AppResult, AppState, blobs, random};
 
 /// The largest upload read, in bytes: far over the MMS limit, so that large files can be fitted.
 pub const MAX_UPLOAD_BYTES: usize = 20 << 20;

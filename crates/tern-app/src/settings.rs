@@ -10,12 +10,10 @@ use tern_domain::{
     },
     phone::PhoneNumber,
 };
-use tern_store::{AccountSettings, SealedTwilioCredentials};
+use tern_store::{Account, AccountSettings, SealedTwilioCredentials};
 use utoipa::ToSchema;
 
-use crate::AppResult;
-use crate::{AppState, random};
-use tern_store::Account;
+use crate::{AppResult, AppState, random};
 
 /// The account's settings as the API shows them.
 #[derive(Serialize, ToSchema)]

@@ -6,8 +6,7 @@ use tern_domain::{account::AccountName, ids::ApiKeyId};
 use utoipa::ToSchema;
 
 use super::views::{AccountView, KeyView};
-use crate::AppResult;
-use crate::{AppError, AppState, operator};
+use crate::{AppError, AppResult, AppState, operator};
 
 /// A new account's name.
 #[derive(Deserialize, ToSchema)]

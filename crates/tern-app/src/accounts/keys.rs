@@ -1,10 +1,9 @@
 use chrono::Utc;
 use tern_domain::ids::ApiKeyId;
+use tern_store::Account;
 
 use super::views::KeyView;
-use crate::AppResult;
-use crate::{AppError, AppState};
-use tern_store::Account;
+use crate::{AppError, AppResult, AppState};
 
 /// The account's API keys, revoked ones included.
 pub async fn list_keys(state: &AppState, account: &Account) -> AppResult<Vec<KeyView>> {

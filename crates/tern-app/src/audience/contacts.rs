@@ -9,15 +9,13 @@ use tern_domain::{
     ids::{AccountId, ContactId},
     phone::Region,
 };
-use tern_store::{ConsentChange, Contact, ContactQuery, Event, Store};
+use tern_store::{Account, ConsentChange, Contact, ContactQuery, Event, Store};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppResult;
 use crate::{
-    AppError, AppState,
+    AppError, AppResult, AppState,
     audience::{Outcome, upsert_contacts},
 };
-use tern_store::Account;
 
 /// A contact as the API shows it.
 #[derive(Serialize, ToSchema)]

@@ -6,16 +6,14 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tern_domain::ids::ImportId;
-use tern_store::{ImportRecord, ImportStatus};
+use tern_store::{Account, ImportRecord, ImportStatus};
 use utoipa::ToSchema;
 
-use crate::AppResult;
 use crate::{
-    AppError, AppState,
+    AppError, AppResult, AppState,
     audience::import::{Field, ImportOptions, run_import},
     random,
 };
-use tern_store::Account;
 
 /// The largest CSV file accepted (about four million rows of a typical export).
 pub const MAX_IMPORT_BYTES: usize = 512 << 20;

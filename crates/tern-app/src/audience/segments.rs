@@ -6,13 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tern_domain::{audience::Condition, ids::SegmentId};
-use tern_store::{SegmentRecord, StoreError};
+use tern_store::{Account, SegmentRecord, StoreError};
 use utoipa::{IntoParams, ToSchema};
 
 use super::contacts::{ContactView, account_zone};
-use crate::AppResult;
-use crate::{AppError, AppState, random};
-use tern_store::Account;
+use crate::{AppError, AppResult, AppState, random};
 
 /// Longest segment name.
 const MAX_NAME: usize = 100;

@@ -17,9 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::{
     CampaignView, Figures, StepProblemView, StepView, by, campaign_id, take_channel,
 };
-use crate::{Actor, AppResult};
 use crate::{
-    AppError, AppState,
+    Actor, AppError, AppResult, AppState,
     campaigns::{StepContext, check_steps, figures},
     random,
 };

@@ -17,13 +17,12 @@ use tern_domain::{
     ids::ContactId,
     template::{CART_FIELDS, CART_ITEM_FIELDS, CONTACT_FIELDS},
 };
-use tern_store::{CampaignRecord, StoreError};
+use tern_store::{Account, CampaignRecord, StoreError};
 use utoipa::ToSchema;
 
 use super::views::{StepProblemView, campaign_id, take_channel};
-use crate::AppResult;
 use crate::{
-    AppError, AppState,
+    AppError, AppResult, AppState,
     campaigns::{
         Checked, StepContext,
         audience::{WorstCase, audience, estimate_for, worst_case},
@@ -31,7 +30,6 @@ use crate::{
         preview::{PreviewMedia, fallback_warnings, first_recipient, media_of, render_for},
     },
 };
-use tern_store::Account;
 
 /// A value a template can read, for the panel's picker.
 #[derive(Serialize, ToSchema)]

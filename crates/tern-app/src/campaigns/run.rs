@@ -10,22 +10,20 @@ use tern_domain::{
     delivery::pacing::RunPlan,
     ids::ContactId,
 };
-use tern_store::{CampaignChange, RunRecord, StoreError};
+use tern_store::{Account, CampaignChange, RunRecord, StoreError};
 use utoipa::ToSchema;
 
 use super::views::{CampaignView, MessageView, by, campaign_id};
-use crate::{Actor, AppResult};
 use crate::{
-    AppError, AppState,
+    Actor, AppError, AppResult, AppState,
     campaigns::recipient::{Recipient, message_for},
     campaigns::{
         StepContext,
         audience::blank_contact,
         check_steps,
-        figures::{self},
+        figures,
     },
 };
-use tern_store::Account;
 
 /// Launches a Single campaign whose every step is complete: its audience is written into the
 /// outbox and sent from the Launch step's time, within quiet hours, the cap and the throttle.

@@ -1,7 +1,8 @@
 use axum::Json;
 
-use crate::{error::ErrorBody, extract::AccountAuth};
 use tern_app::accounts::AccountView;
+
+use crate::{error::ErrorBody, extract::AccountAuth};
 
 /// The account that owns the calling API key.
 #[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("api_key" = [])),

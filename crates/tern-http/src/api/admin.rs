@@ -1,10 +1,5 @@
 //! The operator's API: accounts, the MMS flag, keys. Every route needs `TERN_ADMIN_TOKEN`.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AdminAuth, ApiJson},
-};
 use axum::{
     Json,
     extract::{Path, State},
@@ -14,6 +9,12 @@ use tern_app::{
     AppState,
     accounts::admin::{self, MmsRequest, NewAccountRequest, NewKeyView},
     accounts::{AccountView, KeyView},
+};
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AdminAuth, ApiJson},
 };
 
 /// Creates an account.

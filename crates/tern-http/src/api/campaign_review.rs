@@ -1,11 +1,6 @@
 //! Reviewing a campaign before launch: the variables a template may read, the preview for a
 //! contact, the audience estimate, and the pre-launch check of every step.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AccountAuth, ApiJson},
-};
 use axum::{
     Json,
     extract::{Path, State},
@@ -15,6 +10,12 @@ use tern_app::{
     campaigns::review::{self, LaunchCheckView, PreviewRequest, PreviewView, VariableView},
 };
 use tern_domain::campaign::estimate::Estimate;
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson},
+};
 
 /// The variables this campaign's template may read: the contact's fields, every attribute some
 /// contact of the account has, and for cart reminders the cart.

@@ -1,11 +1,6 @@
 //! A campaign after its design: launch, pause, resume and cancel; progress and messages; and
 //! test messages to the account's test numbers through the same dispatcher.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AccountAuth, ApiJson},
-};
 use axum::{
     Json,
     extract::{Path, Query, State},
@@ -17,6 +12,12 @@ use tern_app::{
         run::{self, MessagesQuery, ProgressView, TestSendBody},
         views::{CampaignView, MessageView},
     },
+};
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson},
 };
 
 /// Launches a Single campaign whose every step is complete: its audience is written into the

@@ -1,11 +1,6 @@
 //! Campaigns: create, list, read, rename, duplicate, archive; their steps in order with what
 //! each lacks; saving a step's draft; the change history.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AccountAuth, ApiJson, ApiQuery},
-};
 use axum::{
     Json,
     extract::{Path, State},
@@ -20,6 +15,12 @@ use tern_app::{
         },
         views::{CampaignView, StepView},
     },
+};
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson, ApiQuery},
 };
 
 /// Creates a draft campaign; the answer lists the type's steps.

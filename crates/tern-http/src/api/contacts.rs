@@ -1,11 +1,6 @@
 //! Contacts: upsert, list, read (with cart, events and consent history, or the whole profile),
 //! delete.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AccountAuth, ApiJson, ApiQuery},
-};
 use axum::{
     Json,
     extract::{Path, State},
@@ -18,6 +13,12 @@ use tern_app::{
         self, ConsentChangeView, ContactPage, ContactRequest, ContactView, EventParams, EventView,
         ListParams,
     },
+};
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson, ApiQuery},
 };
 
 /// Creates or updates a contact (201 when created, 200 otherwise).

@@ -1,6 +1,5 @@
 //! The calling account's API keys.
 
-use crate::{ApiError, error::ErrorBody, extract::AccountAuth};
 use axum::{
     Json,
     extract::{Path, State},
@@ -9,6 +8,8 @@ use tern_app::{
     AppState,
     accounts::{KeyView, keys},
 };
+
+use crate::{ApiError, error::ErrorBody, extract::AccountAuth};
 
 /// The account's API keys, revoked ones included.
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys", security(("api_key" = [])),

@@ -1,10 +1,5 @@
 //! Segments: saved condition trees, validated node by node, counted and sampled in the database.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AccountAuth, ApiJson, ApiQuery},
-};
 use axum::{
     Json,
     extract::{Path, State},
@@ -16,6 +11,12 @@ use tern_app::{
         self, AudienceView, PreviewRequest, SampleParams, SegmentChange, SegmentRequest,
         SegmentView,
     },
+};
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson, ApiQuery},
 };
 
 /// Saves a new segment.

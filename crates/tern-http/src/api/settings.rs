@@ -1,14 +1,15 @@
 //! The account's settings: read them all, change any of them. Twilio credentials are write-only.
 
-use crate::{
-    ApiError,
-    error::ErrorBody,
-    extract::{AccountAuth, ApiJson},
-};
 use axum::{Json, extract::State};
 use tern_app::{
     AppState,
     settings::{self, SettingsPatch, SettingsView},
+};
+
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiJson},
 };
 
 /// The account's settings.
