@@ -5,11 +5,7 @@ use axum::{
     response::Response,
 };
 use serde_json::json;
-
-use tern_app::{
-    AppState,
-    audience::{contact_profile, contacts::contact_id},
-};
+use tern_app::{AppState, audience::profile};
 
 use crate::{PanelError, Signed};
 
@@ -19,7 +15,6 @@ pub async fn open(
     signed: Signed,
     Path(id): Path<String>,
 ) -> Result<Response, PanelError> {
-    let profile =
-        contact_profile(state.store.as_ref(), signed.account.id, contact_id(&id)?).await?;
+    let profile = profile::profile(&state, &signed.account, &id).await?;
     signed.page("contact.html", "contacts", json!({ "profile": profile }))
 }

@@ -91,8 +91,7 @@ pub async fn contact_profile(
 /// Everything known of one contact in one read: attributes, consent with its history, recent
 /// events, the cart, and each message a campaign sent or skipped for them, with why.
 pub async fn profile(state: &AppState, account: &Account, id: &str) -> AppResult<ContactProfile> {
-    let profile = contact_profile(state.store.as_ref(), account.id, contact_id(id)?).await?;
-    Ok(profile)
+    contact_profile(state.store.as_ref(), account.id, contact_id(id)?).await
 }
 
 fn message_view(found: ContactMessage) -> ContactMessageView {

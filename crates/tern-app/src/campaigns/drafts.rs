@@ -14,9 +14,7 @@ use tern_store::{
 };
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{
-    CampaignView, Figures, StepProblemView, StepView, by, campaign_id, take_channel,
-};
+use super::views::{CampaignView, Figures, StepProblemView, StepView, campaign_id, take_channel};
 use crate::{
     Actor, AppError, AppResult, AppState,
     campaigns::{StepContext, check_steps, figures},
@@ -74,15 +72,15 @@ pub async fn create(
         status: CampaignStatus::Draft,
         steps: serde_json::Map::new(),
         archived_at: None,
-        created_by: by(key),
-        updated_by: by(key),
+        created_by: key.by(),
+        updated_by: key.by(),
         revision: 1,
         created_at: now,
         updated_at: now,
     };
     let change = CampaignChange {
         what: "created".into(),
-        by: by(key),
+        by: key.by(),
         at: now,
     };
     state.store.create_campaign(&campaign, &change).await?;
@@ -227,10 +225,10 @@ async fn save(
     let now = Utc::now();
     campaign.revision += 1;
     campaign.updated_at = now;
-    campaign.updated_by = by(key);
+    campaign.updated_by = key.by();
     let change = CampaignChange {
         what,
-        by: by(key),
+        by: key.by(),
         at: now,
     };
     match state.store.save_campaign(&campaign, &change).await {
@@ -300,8 +298,8 @@ pub async fn duplicate(
         name,
         status: CampaignStatus::Draft,
         archived_at: None,
-        created_by: by(key),
-        updated_by: by(key),
+        created_by: key.by(),
+        updated_by: key.by(),
         revision: 1,
         created_at: now,
         updated_at: now,
@@ -309,7 +307,7 @@ pub async fn duplicate(
     };
     let change = CampaignChange {
         what: format!("duplicated from {}", original.id),
-        by: by(key),
+        by: key.by(),
         at: now,
     };
     state.store.create_campaign(&copy, &change).await?;

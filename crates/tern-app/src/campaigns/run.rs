@@ -13,16 +13,11 @@ use tern_domain::{
 use tern_store::{Account, CampaignChange, RunRecord, StoreError};
 use utoipa::ToSchema;
 
-use super::views::{CampaignView, MessageView, by, campaign_id};
+use super::views::{CampaignView, MessageView, campaign_id};
 use crate::{
     Actor, AppError, AppResult, AppState,
     campaigns::recipient::{Recipient, message_for},
-    campaigns::{
-        StepContext,
-        audience::blank_contact,
-        check_steps,
-        figures,
-    },
+    campaigns::{StepContext, audience::blank_contact, check_steps, figures},
 };
 
 /// Launches a Single campaign whose every step is complete: its audience is written into the
@@ -91,11 +86,11 @@ pub async fn launch(
         CampaignStatus::Running
     };
     launched.revision += 1;
-    launched.updated_by = by(key);
+    launched.updated_by = key.by();
     launched.updated_at = now;
     let change = CampaignChange {
         what: "launched".into(),
-        by: by(key),
+        by: key.by(),
         at: now,
     };
     match state.store.start_run(&launched, &change, &run).await {
@@ -118,7 +113,7 @@ async fn move_run(
 ) -> AppResult<CampaignView> {
     let change = CampaignChange {
         what: what.into(),
-        by: by(key),
+        by: key.by(),
         at: Utc::now(),
     };
     let campaign = campaign_id(id)?;

@@ -14,7 +14,7 @@ use tern_store::{CampaignRecord, MessageRecord};
 use utoipa::ToSchema;
 
 use super::figures::CampaignFigures;
-use crate::{Actor, AppError};
+use crate::AppError;
 
 /// A campaign as the API shows it.
 #[derive(Serialize, ToSchema)]
@@ -93,10 +93,6 @@ impl From<StepProblem> for StepProblemView {
             position: p.position,
         }
     }
-}
-
-pub fn by(actor: Actor) -> String {
-    actor.by()
 }
 
 pub fn campaign_id(raw: &str) -> Result<CampaignId, AppError> {
