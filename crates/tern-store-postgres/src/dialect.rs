@@ -71,3 +71,27 @@ pub(crate) async fn analyze_if_grown(
     }
     Ok(())
 }
+
+/// Serialises claims across nodes for the rest of the transaction: a transaction-scoped
+/// advisory lock (the key is arbitrary, the same on every node).
+pub(crate) async fn serialise_claims(tx: &mut sqlx::Transaction<'static, Db>) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(7336182001)")
+        .execute(&mut **tx)
+        .await
+        .map_err(crate::map_error)?;
+    Ok(())
+}
+
+/// The database server's clock: every node judges leases and rate limits by it.
+pub(crate) async fn database_time(
+    pool: &sqlx::Pool<Db>,
+) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+    let (micros,): (i64,) =
+        sqlx::query_as("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)")
+            .fetch_one(pool)
+            .await
+            .map_err(crate::map_error)?;
+    chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| {
+        tern_store::StoreError::Other(format!("the database's clock says {micros}").into())
+    })
+}

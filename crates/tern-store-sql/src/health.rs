@@ -71,6 +71,14 @@ macro_rules! health {
                     "/migrations/0007_sessions.sql"
                 )),
             ),
+            (
+                8,
+                "sending",
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/migrations/0008_sending.sql"
+                )),
+            ),
         ];
 
         fn migrator() -> Migrator {
@@ -113,6 +121,32 @@ macro_rules! health {
                 Ok(Readiness {
                     applied_migrations: applied.map_or(0, |(n,)| n),
                     known_migrations: MIGRATIONS.len() as i64,
+                })
+            }
+
+            async fn key_fingerprint(&self, fingerprint: &str) -> StoreResult<String> {
+                // The first node to start records its key; the table's key admits one row of
+                // each fingerprint, so the earliest is read back.
+                sqlx::query(
+                    "INSERT INTO installation (key_fingerprint) SELECT $1 \
+                     WHERE NOT EXISTS (SELECT 1 FROM installation) ON CONFLICT DO NOTHING",
+                )
+                .bind(fingerprint)
+                .execute(&self.pool)
+                .await
+                .map_err(map_error)?;
+                let recorded: Vec<(String,)> =
+                    sqlx::query_as("SELECT key_fingerprint FROM installation")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_error)?;
+                Ok(match recorded.iter().find(|(f,)| f == fingerprint) {
+                    Some(_) if recorded.len() == 1 => fingerprint.to_owned(),
+                    _ => recorded
+                        .into_iter()
+                        .map(|(f,)| f)
+                        .find(|f| f != fingerprint)
+                        .unwrap_or_else(|| fingerprint.to_owned()),
                 })
             }
         }

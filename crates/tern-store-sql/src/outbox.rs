@@ -2,7 +2,7 @@
 #[macro_export]
 macro_rules! outbox {
     ($store:ty) => {
-        use std::collections::{HashMap, HashSet};
+        use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
         use async_trait::async_trait;
         use chrono::{DateTime, Duration, Utc};
@@ -13,14 +13,16 @@ macro_rules! outbox {
         };
         use tern_domain::{
             campaign::CampaignStatus,
+            contact::Consent,
             delivery::{
                 outcome::ProviderStatus,
-                pacing::{Budgets, Candidate, Decision, RunPlan, Window, decide},
+                pacing::{Buckets, Candidate, Decision, RunPlan, decide},
             },
             ids::{AccountId, CampaignId, ContactId},
         };
         use tern_store::{
-            CampaignChange, CampaignCounts, CampaignRecord, Campaigns, Claimed, ContactMessage,
+            BREAKER_FAILURES, BREAKER_OPEN_SECS, Breaker, CampaignChange, CampaignCounts,
+            CampaignRecord, Campaigns, Claimed, ContactMessage, ProviderAnswers,
             MessageCount, MessageRecord, MessageState, NewMessage, Outbox, Outcome, RunRecord,
             StatusUpdate, StoreError, StoreResult, decode,
             outbox_sql::{begin_write, for_update, rows_per_statement, skip_locked, values_cte},
@@ -31,10 +33,11 @@ macro_rules! outbox {
             map_error,
         };
 
-        type RunRow = (String, String, String, i64, Option<i64>, i64, i64);
+        type RunRow = (String, String, String, i64, Option<i64>, i64, i64, Option<String>);
 
         fn run_record(row: RunRow) -> StoreResult<RunRecord> {
-            let (campaign_id, account_id, plan, send_at, cursor, materialised, started_at) = row;
+            let (campaign_id, account_id, plan, send_at, cursor, materialised, started_at, snapshot) =
+                row;
             Ok(RunRecord {
                 campaign_id: decode::uuid("campaign id", &campaign_id)?,
                 account_id: decode::uuid("account id", &account_id)?,
@@ -43,19 +46,35 @@ macro_rules! outbox {
                 cursor: cursor.map(ContactId),
                 materialised: materialised != 0,
                 started_at: decode::time(started_at)?,
+                snapshot: snapshot.map(|s| decode::json("run snapshot", &s)).transpose()?,
             })
         }
 
         const RUN_COLUMNS: &str =
-            "campaign_id, account_id, plan, send_at, cursor, materialised, started_at";
+            "campaign_id, account_id, plan, send_at, cursor, materialised, started_at, snapshot";
 
-        type ClaimRow = (i64, String, String, Option<i64>, String, String, String, String, i64, i64);
+        type ClaimRow = (
+            i64,
+            String,
+            String,
+            Option<i64>,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+        );
 
         const CLAIM_COLUMNS: &str = "id, account_id, campaign_id, contact_id, to_phone, sender, \
-            body, media, attempts, claimed_at";
+            body, media, attempts, claimed_at, lease_until, lookup_failing_since";
 
+        /// A claimed row; `not_before` is its claim time until the claim sets its moment.
         fn claimed(row: ClaimRow) -> StoreResult<Claimed> {
-            let (id, account, campaign, contact, to, sender, body, media, attempts, at) = row;
+            let (id, account, campaign, contact, to, sender, body, media, attempts, at, lease, failing) =
+                row;
             Ok(Claimed {
                 id,
                 account_id: decode::uuid("account id", &account)?,
@@ -67,13 +86,18 @@ macro_rules! outbox {
                 media: decode::json("media", &media)?,
                 attempts: attempts as u32,
                 claimed_at: decode::time(at)?,
+                not_before: decode::time(at)?,
+                lease_until: decode::time(lease)?,
+                lookup_failing_since: failing.map(decode::time).transpose()?,
             })
         }
 
-        /// What a claim weighs: the claimed columns and the pacing facts.
+        /// What a claim weighs: the pacing facts, the contact's consent now and whether the
+        /// account may still send pictures.
         #[derive(sqlx::FromRow)]
         struct CandidateRow {
             id: i64,
+            account_id: String,
             campaign_id: String,
             contact_id: Option<i64>,
             test: i64,
@@ -81,7 +105,18 @@ macro_rules! outbox {
             sender_rate: i64,
             units: i64,
             timezone: Option<String>,
+            due_at: i64,
+            media: String,
+            consent: String,
+            mms_enabled: i64,
         }
+
+        const CANDIDATE_SELECT: &str = "SELECT m.id, m.account_id, m.campaign_id, m.contact_id, \
+            m.test, m.sender, m.sender_rate, m.units, m.timezone, m.due_at, m.media, \
+            COALESCE(ct.consent, 'subscribed') AS consent, \
+            CAST(CASE WHEN a.mms_enabled THEN 1 ELSE 0 END AS BIGINT) AS mms_enabled \
+            FROM messages m LEFT JOIN contacts ct ON ct.id = m.contact_id \
+            JOIN accounts a ON a.id = m.account_id";
 
         #[derive(sqlx::FromRow)]
         struct MessageRow {
@@ -243,6 +278,38 @@ macro_rules! outbox {
             Ok(inserted.into_iter().map(|(id, _)| id).collect())
         }
 
+        /// Records the senders of a run's queued messages, where claims look for them.
+        async fn add_senders(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            campaign: CampaignId,
+            messages: &[NewMessage],
+        ) -> StoreResult<()> {
+            let mut senders: BTreeMap<&str, u32> = BTreeMap::new();
+            for m in messages.iter().filter(|m| m.skipped.is_none()) {
+                let rate = senders.entry(m.sender.as_str()).or_default();
+                *rate = (*rate).max(m.sender_rate);
+            }
+            let rows: Vec<Value> = senders
+                .iter()
+                .map(|(sender, rate)| json!({ "sender": sender, "rate": rate }))
+                .collect();
+            const COLUMNS: [(&str, &str); 2] = [("sender", "text"), ("rate", "bigint")];
+            for chunk in rows.chunks(rows_per_statement(DIALECT, COLUMNS.len())) {
+                let query = sqlx::query(AssertSqlSafe(format!(
+                    "{} INSERT INTO run_senders (campaign_id, sender, rate) \
+                     SELECT $1, sender, rate FROM u WHERE true \
+                     ON CONFLICT (campaign_id, sender) DO UPDATE SET rate = excluded.rate",
+                    values_cte(&COLUMNS, chunk.len(), 2)
+                )))
+                .bind(campaign.to_string());
+                bind_rows(query, &COLUMNS, chunk)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+            }
+            Ok(())
+        }
+
         /// Runs `statement` (with `$1` the time) over `rows` as `u(columns)`.
         async fn update_rows(
             tx: &mut sqlx::Transaction<'static, Db>,
@@ -290,35 +357,52 @@ macro_rules! outbox {
             crate::campaigns::record_change(tx, campaign, change).await
         }
 
-        /// The rate windows of `names`, locked for this transaction.
-        async fn read_windows(
+        /// The rate buckets of `names` (their next free moments), read in the claim's
+        /// serialised transaction.
+        async fn read_buckets(
             tx: &mut sqlx::Transaction<'static, Db>,
-            names: &HashSet<String>,
-        ) -> StoreResult<HashMap<String, Window>> {
+            names: &BTreeSet<String>,
+        ) -> StoreResult<HashMap<String, i64>> {
             let rows: Vec<Value> = names.iter().map(|n| json!({ "name": n })).collect();
             const NAME: [(&str, &str); 1] = [("name", "text")];
-            let values = values_cte(&NAME, rows.len(), 1);
-            let query = sqlx::query(AssertSqlSafe(format!(
-                "{values} INSERT INTO rate_windows (name, second, used) SELECT name, 0, 0 FROM u \
-                 WHERE true ON CONFLICT (name) DO NOTHING"
-            )));
-            bind_rows(query, &NAME, &rows)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_error)?;
-            let query = sqlx::query_as(AssertSqlSafe(format!(
-                "{values} SELECT name, second, used FROM rate_windows WHERE name IN (SELECT name FROM u) \
-                 ORDER BY name{}",
-                for_update(DIALECT)
-            )));
-            let found: Vec<(String, i64, i64)> = bind_rows_as(query, &NAME, &rows)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(map_error)?;
-            Ok(found
-                .into_iter()
-                .map(|(name, second, used)| (name, Window { second, used: used as u32 }))
-                .collect())
+            let mut found: Vec<(String, i64)> = Vec::new();
+            for chunk in rows.chunks(rows_per_statement(DIALECT, 1)) {
+                let query = sqlx::query_as(AssertSqlSafe(format!(
+                    "{} SELECT name, free_at FROM rate_buckets WHERE name IN (SELECT name FROM u)",
+                    values_cte(&NAME, chunk.len(), 1)
+                )));
+                found.extend(
+                    bind_rows_as(query, &NAME, chunk)
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err(map_error)?,
+                );
+            }
+            Ok(found.into_iter().collect())
+        }
+
+        /// Writes back the buckets a claim booked, in name order.
+        async fn write_buckets(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            buckets: &BTreeMap<String, i64>,
+        ) -> StoreResult<()> {
+            let rows: Vec<Value> = buckets
+                .iter()
+                .map(|(name, free_at)| json!({ "name": name, "free_at": free_at }))
+                .collect();
+            const COLUMNS: [(&str, &str); 2] = [("name", "text"), ("free_at", "bigint")];
+            for chunk in rows.chunks(rows_per_statement(DIALECT, COLUMNS.len())) {
+                let query = sqlx::query(AssertSqlSafe(format!(
+                    "{} INSERT INTO rate_buckets (name, free_at) SELECT name, free_at FROM u \
+                     WHERE true ON CONFLICT (name) DO UPDATE SET free_at = excluded.free_at",
+                    values_cte(&COLUMNS, chunk.len(), 1)
+                )));
+                bind_rows(query, &COLUMNS, chunk)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+            }
+            Ok(())
         }
 
         /// How many marketing messages each contact got (or is being sent) since `since`.
@@ -348,8 +432,8 @@ macro_rules! outbox {
             Ok(counts.into_iter().map(|(c, n)| (c, n as u32)).collect())
         }
 
-        fn window_key(account: &str, name: &str) -> String {
-            format!("{account}:{name}")
+        fn bucket_key(kind: &str, name: &str) -> String {
+            format!("{kind}:{name}")
         }
 
         /// Whether a statement of `rows` rows is worth keeping prepared: only full batches
@@ -409,7 +493,7 @@ macro_rules! outbox {
                 };
                 save_status(&mut tx, &before, campaign.status, change).await?;
                 sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO campaign_runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                    "INSERT INTO campaign_runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 )))
                 .bind(run.campaign_id.to_string())
                 .bind(run.account_id.to_string())
@@ -418,6 +502,7 @@ macro_rules! outbox {
                 .bind(run.cursor.map(|c| c.0))
                 .bind(i64::from(run.materialised))
                 .bind(decode::millis(run.started_at))
+                .bind(run.snapshot.as_ref().map(|s| s.to_string()))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_error)?;
@@ -457,6 +542,21 @@ macro_rules! outbox {
             ) -> StoreResult<()> {
                 let now = Utc::now();
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
+                // Locked against a cancel committing meanwhile: a cancelled campaign's audience
+                // is written no further.
+                let status: Option<(String,)> = sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT status FROM campaigns WHERE id = $1{}",
+                    for_update(DIALECT)
+                )))
+                .bind(run.campaign_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                if status.is_none_or(|(s,)| s == "cancelled") {
+                    return Err(StoreError::Conflict {
+                        constraint: "campaigns_status".into(),
+                    });
+                }
                 let moved = sqlx::query(
                     "UPDATE campaign_runs SET cursor = $1, materialised = $2 \
                      WHERE campaign_id = $3 AND COALESCE(cursor, 0) = $4 AND materialised = 0",
@@ -474,6 +574,7 @@ macro_rules! outbox {
                     });
                 }
                 insert_messages(&mut tx, run.account_id, run.campaign_id, messages, false, now).await?;
+                add_senders(&mut tx, run.campaign_id, messages).await?;
                 tx.commit().await.map_err(map_error)
             }
 
@@ -497,36 +598,97 @@ macro_rules! outbox {
                 limit: u32,
             ) -> StoreResult<Vec<Claimed>> {
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
-                let candidates: Vec<CandidateRow> = sqlx::query_as(AssertSqlSafe(format!(
-                    "SELECT id, campaign_id, contact_id, test, sender, sender_rate, units, timezone \
-                     FROM messages WHERE state = 'queued' AND due_at <= $1 AND (test = 1 OR \
-                     campaign_id IN (SELECT id FROM campaigns WHERE status = 'running')) \
-                     ORDER BY due_at, id LIMIT $2{}",
-                    skip_locked(DIALECT)
+                // One claim at a time across nodes: buckets, caps and consent are read and
+                // booked without another claim in between.
+                crate::dialect::serialise_claims(&mut tx).await?;
+                let blocked: HashSet<String> = sqlx::query_as::<_, (String,)>(
+                    "SELECT account_id FROM provider_breakers WHERE open_until > $1",
+                )
+                .bind(decode::millis(now))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?
+                .into_iter()
+                .map(|(a,)| a)
+                .collect();
+                // The senders of running campaigns, with the campaigns' plans.
+                let pairs: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT s.campaign_id, r.account_id, r.plan, s.sender, s.rate FROM run_senders s \
+                     JOIN campaign_runs r ON r.campaign_id = s.campaign_id \
+                     JOIN campaigns c ON c.id = s.campaign_id \
+                     WHERE c.status = 'running' ORDER BY s.sender, s.campaign_id",
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                let mut plans: HashMap<String, RunPlan> = HashMap::new();
+                for (campaign, _, plan, _, _) in &pairs {
+                    if !plans.contains_key(campaign) {
+                        plans.insert(campaign.clone(), decode::json("run plan", plan)?);
+                    }
+                }
+                // Test messages go whatever the campaign's status; they too wait for their sender.
+                let tests: Vec<CandidateRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{CANDIDATE_SELECT} WHERE m.state = 'queued' AND m.test = 1 AND m.due_at <= $1 \
+                     ORDER BY m.due_at, m.id LIMIT $2"
                 )))
                 .bind(decode::millis(now))
                 .bind(i64::from(limit))
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(map_error)?;
+                let mut names: BTreeSet<String> = BTreeSet::new();
+                for (campaign, _, _, sender, _) in &pairs {
+                    names.insert(bucket_key("sender", sender));
+                    names.insert(bucket_key("campaign", campaign));
+                }
+                for row in &tests {
+                    names.insert(bucket_key("sender", &row.sender));
+                }
+                if pairs.is_empty() && tests.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut buckets = Buckets::new(now);
+                buckets.free_at = read_buckets(&mut tx, &names).await?;
+                let before = buckets.free_at.clone();
+                // Due messages sender by sender, as many as the sender (and the campaign's
+                // throttle) can take within the horizon: a sender without room is not read.
+                let mut candidates: Vec<CandidateRow> =
+                    tests.into_iter().filter(|t| !blocked.contains(&t.account_id)).collect();
+                for (campaign, account, _, sender, rate) in &pairs {
+                    if blocked.contains(account) {
+                        continue;
+                    }
+                    let sender_key = bucket_key("sender", sender);
+                    if !buckets.open(&sender_key) {
+                        continue;
+                    }
+                    let mut room = limit.min(buckets.room(&sender_key, (*rate).max(1) as u32));
+                    if let Some(throttle) = plans.get(campaign).and_then(|p| p.throttle) {
+                        room = room.min(buckets.room(&bucket_key("campaign", campaign), throttle));
+                    }
+                    if room == 0 {
+                        continue;
+                    }
+                    let found: Vec<CandidateRow> = sqlx::query_as(AssertSqlSafe(format!(
+                        "{CANDIDATE_SELECT} WHERE m.campaign_id = $1 AND m.sender = $2 \
+                         AND m.state = 'queued' AND m.test = 0 AND m.due_at <= $3 \
+                         ORDER BY m.due_at, m.id LIMIT $4"
+                    )))
+                    .bind(campaign)
+                    .bind(sender)
+                    .bind(decode::millis(now))
+                    .bind(i64::from(room))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                    candidates.extend(found);
+                }
                 if candidates.is_empty() {
                     return Ok(Vec::new());
                 }
-                // The runs' plans, and what the frequency caps need.
-                let campaigns: HashSet<String> =
-                    candidates.iter().map(|c| c.campaign_id.clone()).collect();
-                let mut plans: HashMap<String, RunPlan> = HashMap::new();
-                for campaign in &campaigns {
-                    let plan: Option<(String,)> =
-                        sqlx::query_as("SELECT plan FROM campaign_runs WHERE campaign_id = $1")
-                            .bind(campaign)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(map_error)?;
-                    if let Some((plan,)) = plan {
-                        plans.insert(campaign.clone(), decode::json("run plan", &plan)?);
-                    }
-                }
+                candidates.sort_by_key(|c| (c.due_at, c.id));
+                // What the frequency caps need, counted now that no other claim can add to it.
                 let mut sent_recently: HashMap<i64, u32> = HashMap::new();
                 let longest_cap = plans.values().filter_map(|p| p.frequency_cap).map(|c| c.days).max();
                 if let Some(days) = longest_cap {
@@ -540,24 +702,20 @@ macro_rules! outbox {
                     sent_recently =
                         sent_since(&mut tx, &contacts, now - Duration::days(i64::from(days))).await?;
                 }
-                // Rate windows: every sender's and every throttled campaign's.
-                let mut names: HashSet<String> = HashSet::new();
-                for c in &candidates {
-                    names.insert(window_key("sender", &c.sender));
-                    names.insert(window_key("campaign", &c.campaign_id));
-                }
-                let mut budgets = Budgets::new(now);
-                budgets.windows = read_windows(&mut tx, &names).await?;
-                let mut send = Vec::new();
+                let mut send: Vec<Value> = Vec::new();
+                let mut moments: HashMap<i64, DateTime<Utc>> = HashMap::new();
                 let mut deferred = Vec::new();
-                let mut capped = Vec::new();
+                let mut skipped = Vec::new();
                 for row in &candidates {
+                    if send.len() as u32 >= limit {
+                        break;
+                    }
                     let plan = (row.test == 0).then(|| plans.get(&row.campaign_id)).flatten();
-                    let sender_key = window_key("sender", &row.sender);
-                    let campaign_key = window_key("campaign", &row.campaign_id);
+                    let sender_key = bucket_key("sender", &row.sender);
+                    let campaign_key = bucket_key("campaign", &row.campaign_id);
                     let candidate = Candidate {
                         sender: &sender_key,
-                        sender_rate: row.sender_rate as u32,
+                        sender_rate: row.sender_rate.max(1) as u32,
                         units: row.units.max(1) as u32,
                         campaign: plan.map(|p| (campaign_key.as_str(), p)),
                         timezone: row.timezone.as_deref().and_then(|z| z.parse().ok()),
@@ -565,10 +723,13 @@ macro_rules! outbox {
                             .contact_id
                             .and_then(|c| sent_recently.get(&c).copied())
                             .unwrap_or(0),
+                        consent: row.consent.parse().unwrap_or(Consent::Unknown),
+                        mms_refused: row.mms_enabled == 0 && row.media != "[]",
                     };
-                    match decide(&candidate, now, &mut budgets) {
-                        Decision::Send => {
+                    match decide(&candidate, now, &mut buckets) {
+                        Decision::Send(at) => {
                             send.push(json!({ "id": row.id }));
+                            moments.insert(row.id, at);
                             // A second message to the same contact in this claim counts this one.
                             if let (Some(contact), 0) = (row.contact_id, row.test) {
                                 *sent_recently.entry(contact).or_default() += 1;
@@ -577,7 +738,9 @@ macro_rules! outbox {
                         Decision::Defer(at) => {
                             deferred.push(json!({ "id": row.id, "due_at": decode::millis(at) }))
                         }
-                        Decision::Capped => capped.push(json!({ "id": row.id })),
+                        Decision::Skip(reason) => {
+                            skipped.push(json!({ "id": row.id, "reason": reason }))
+                        }
                         Decision::Wait => {}
                     }
                 }
@@ -586,26 +749,27 @@ macro_rules! outbox {
                     &mut tx,
                     &[("id", "bigint"), ("due_at", "bigint")],
                     "UPDATE messages SET due_at = u.due_at, updated_at = $1 FROM u \
-                     WHERE messages.id = u.id",
+                     WHERE messages.id = u.id AND messages.state = 'queued'",
                     now,
                     deferred,
                 )
                 .await?;
                 update_rows(
                     &mut tx,
-                    &ID,
-                    "UPDATE messages SET state = 'skipped', reason = 'frequency_cap', \
-                     updated_at = $1 FROM u WHERE messages.id = u.id",
+                    &[("id", "bigint"), ("reason", "text")],
+                    "UPDATE messages SET state = 'skipped', reason = u.reason, \
+                     updated_at = $1 FROM u WHERE messages.id = u.id AND messages.state = 'queued'",
                     now,
-                    capped,
+                    skipped,
                 )
                 .await?;
                 let mut taken = Vec::new();
                 for chunk in send.chunks(rows_per_statement(DIALECT, 1)) {
                     let query = sqlx::query_as(AssertSqlSafe(format!(
                         "{} UPDATE messages SET state = 'sending', attempts = attempts + 1, \
-                         lease_until = $2, claimed_at = $1, updated_at = $1 FROM u \
-                         WHERE messages.id = u.id RETURNING {}",
+                         lease_until = $2, claimed_at = $1, updated_at = $1, \
+                         lookup_failing_since = NULL FROM u \
+                         WHERE messages.id = u.id AND messages.state = 'queued' RETURNING {}",
                         values_cte(&ID, chunk.len(), 3),
                         CLAIM_COLUMNS
                             .split(", ")
@@ -620,19 +784,18 @@ macro_rules! outbox {
                         .await
                         .map_err(map_error)?;
                     for row in rows {
-                        taken.push(claimed(row)?);
+                        let mut claimed = claimed(row)?;
+                        claimed.not_before = moments.get(&claimed.id).copied().unwrap_or(now);
+                        taken.push(claimed);
                     }
                 }
-                taken.sort_by_key(|c: &Claimed| c.id);
-                for (name, window) in &budgets.windows {
-                    sqlx::query("UPDATE rate_windows SET second = $1, used = $2 WHERE name = $3")
-                        .bind(window.second)
-                        .bind(i64::from(window.used))
-                        .bind(name)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_error)?;
-                }
+                taken.sort_by_key(|c: &Claimed| (c.not_before, c.id));
+                let booked: BTreeMap<String, i64> = buckets
+                    .free_at
+                    .into_iter()
+                    .filter(|(name, at)| before.get(name) != Some(at))
+                    .collect();
+                write_buckets(&mut tx, &booked).await?;
                 tx.commit().await.map_err(map_error)?;
                 Ok(taken)
             }
@@ -641,6 +804,7 @@ macro_rules! outbox {
                 let mut sent = Vec::new();
                 let mut requeued = Vec::new();
                 let mut failed = Vec::new();
+                let mut lookups = Vec::new();
                 for outcome in outcomes {
                     match outcome {
                         Outcome::Sent { id, attempts, sid, status } => sent.push(json!({
@@ -654,6 +818,9 @@ macro_rules! outbox {
                         Outcome::Failed { id, attempts, reason, code, message } => failed.push(json!({
                             "id": id, "attempts": attempts, "reason": reason, "code": code,
                             "message": message,
+                        })),
+                        Outcome::LookupFailed { id, attempts, retry_at } => lookups.push(json!({
+                            "id": id, "attempts": attempts, "retry_at": decode::millis(*retry_at),
                         })),
                     }
                 }
@@ -678,9 +845,11 @@ macro_rules! outbox {
                     &mut tx,
                     &[("id", "bigint"), ("attempts", "bigint"), ("due_at", "bigint"), ("error", "text")],
                     &format!(
-                        "UPDATE messages SET state = 'queued', due_at = u.due_at, \
-                         error_message = u.error, lease_until = NULL, updated_at = $1 FROM u \
-                         WHERE {fenced}"
+                        "UPDATE messages SET state = CASE WHEN EXISTS (SELECT 1 FROM campaigns c \
+                         WHERE c.id = messages.campaign_id AND c.status = 'cancelled') \
+                         AND messages.test = 0 THEN 'cancelled' ELSE 'queued' END, \
+                         due_at = u.due_at, error_message = u.error, lease_until = NULL, \
+                         lookup_failing_since = NULL, updated_at = $1 FROM u WHERE {fenced}"
                     ),
                     now,
                     requeued,
@@ -704,39 +873,120 @@ macro_rules! outbox {
                     failed,
                 )
                 .await?;
-                // Status callbacks that came before the send was recorded.
+                update_rows(
+                    &mut tx,
+                    &[("id", "bigint"), ("attempts", "bigint"), ("retry_at", "bigint")],
+                    &format!(
+                        "UPDATE messages SET lease_until = u.retry_at, \
+                         lookup_failing_since = COALESCE(messages.lookup_failing_since, $1), \
+                         updated_at = $1 FROM u WHERE {fenced}"
+                    ),
+                    now,
+                    lookups,
+                )
+                .await?;
+                tx.commit().await.map_err(map_error)?;
+                // Status callbacks that came before the send was recorded; read after the
+                // send's commit, so that a callback stored meanwhile is seen here or sees the
+                // send itself (`apply_status` looks again after storing one).
                 if !sids.is_empty() {
-                    const SID: [(&str, &str); 1] = [("sid", "text")];
-                    let mut early: Vec<(String, String, Option<i64>, Option<String>)> = Vec::new();
-                    for chunk in sids.chunks(rows_per_statement(DIALECT, 1)) {
-                        let query = sqlx::query_as(AssertSqlSafe(format!(
-                            "{} SELECT sid, status, error_code, error_message FROM early_statuses \
-                             WHERE sid IN (SELECT sid FROM u)",
-                            values_cte(&SID, chunk.len(), 1)
-                        )));
-                        let found: Vec<(String, String, Option<i64>, Option<String>)> =
-                            bind_rows_as(query, &SID, chunk)
-                                .fetch_all(&mut *tx)
-                                .await
-                                .map_err(map_error)?;
-                        early.extend(found);
+                    let mut tx =
+                        self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
+                    apply_early(&mut tx, &sids, now).await?;
+                    tx.commit().await.map_err(map_error)?;
+                }
+                Ok(())
+            }
+
+            async fn database_time(&self) -> StoreResult<DateTime<Utc>> {
+                crate::dialect::database_time(&self.pool).await
+            }
+
+            async fn provider_answers(
+                &self,
+                answers: &[ProviderAnswers],
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<AccountId>> {
+                let mut opened = Vec::new();
+                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
+                for answer in answers {
+                    let current: Option<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
+                        "SELECT failures, open_until FROM provider_breakers WHERE account_id = $1{}",
+                        for_update(DIALECT)
+                    )))
+                    .bind(answer.account.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                    if current.is_none() && answer.failed == 0 {
+                        continue;
                     }
-                    for (sid, status, error_code, error_message) in early {
-                        let update = StatusUpdate {
-                            sid,
-                            status: decode::unit_enum("provider status", &status)?,
-                            error_code: error_code.map(|c| c as u32),
-                            error_message,
-                        };
-                        apply_known(&mut tx, &update, now).await?;
-                        sqlx::query("DELETE FROM early_statuses WHERE sid = $1")
-                            .bind(&update.sid)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_error)?;
+                    let (failures, open_until) = current.unwrap_or((0, None));
+                    // A success means the provider answers: the count starts again after it.
+                    let failures = if answer.succeeded > 0 {
+                        i64::from(answer.failed.min(1))
+                    } else {
+                        failures + i64::from(answer.failed)
+                    };
+                    let open = open_until.is_some_and(|until| until > decode::millis(now));
+                    let opens = !open && failures >= i64::from(BREAKER_FAILURES);
+                    let until = decode::millis(now + Duration::seconds(BREAKER_OPEN_SECS));
+                    sqlx::query(
+                        "INSERT INTO provider_breakers (account_id, failures, open_until, opened) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE SET \
+                         failures = excluded.failures, \
+                         open_until = COALESCE(excluded.open_until, provider_breakers.open_until), \
+                         opened = provider_breakers.opened + excluded.opened",
+                    )
+                    .bind(answer.account.to_string())
+                    .bind(if opens { 0 } else { failures })
+                    .bind(opens.then_some(until))
+                    .bind(i64::from(opens))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                    if opens {
+                        opened.push(answer.account);
                     }
                 }
-                tx.commit().await.map_err(map_error)
+                tx.commit().await.map_err(map_error)?;
+                Ok(opened)
+            }
+
+            async fn breaker(&self, account: AccountId) -> StoreResult<Option<Breaker>> {
+                let row: Option<(i64, Option<i64>, i64)> = sqlx::query_as(
+                    "SELECT failures, open_until, opened FROM provider_breakers WHERE account_id = $1",
+                )
+                .bind(account.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_error)?;
+                row.map(|(failures, open_until, opened)| {
+                    Ok(Breaker {
+                        failures: failures as u32,
+                        open_until: open_until.map(decode::time).transpose()?,
+                        opened: opened as u32,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn known_sids(&self, sids: &[String]) -> StoreResult<Vec<String>> {
+                const SID: [(&str, &str); 1] = [("sid", "text")];
+                let rows: Vec<Value> = sids.iter().map(|s| json!({ "sid": s })).collect();
+                let mut known = Vec::new();
+                for chunk in rows.chunks(rows_per_statement(DIALECT, 1)) {
+                    let query = sqlx::query_as(AssertSqlSafe(format!(
+                        "{} SELECT provider_sid FROM messages WHERE provider_sid IN (SELECT sid FROM u)",
+                        values_cte(&SID, chunk.len(), 1)
+                    )));
+                    let found: Vec<(String,)> = bind_rows_as(query, &SID, chunk)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_error)?;
+                    known.extend(found.into_iter().map(|(s,)| s));
+                }
+                Ok(known)
             }
 
             async fn expired(
@@ -798,6 +1048,13 @@ macro_rules! outbox {
                         .execute(&mut *tx)
                         .await
                         .map_err(map_error)?;
+                        tx.commit().await.map_err(map_error)?;
+                        // The send may have been recorded meanwhile, its look for early
+                        // statuses made before this one was stored: look again.
+                        let mut tx =
+                            self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
+                        apply_early(&mut tx, &[json!({ "sid": update.sid })], now).await?;
+                        return tx.commit().await.map_err(map_error);
                     }
                 }
                 tx.commit().await.map_err(map_error)
@@ -856,6 +1113,12 @@ macro_rules! outbox {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(map_error)?;
+                // A status kept a day for a send never recorded will not find it now.
+                sqlx::query("DELETE FROM early_statuses WHERE received_at < $1")
+                    .bind(decode::millis(now - Duration::days(1)))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
                 tx.commit().await.map_err(map_error)?;
                 changed.extend(completed);
                 changed
@@ -1014,6 +1277,46 @@ macro_rules! outbox {
                 .map_err(map_error)?;
                 Ok(count as u64)
             }
+        }
+
+        /// Applies the statuses kept for these sends (`u(sid)` rows) to those recorded now,
+        /// each by its own account, and drops them.
+        async fn apply_early(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            sids: &[Value],
+            now: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            const SID: [(&str, &str); 1] = [("sid", "text")];
+            type Early = (String, String, Option<i64>, Option<String>);
+            let mut early: Vec<Early> = Vec::new();
+            for chunk in sids.chunks(rows_per_statement(DIALECT, 1)) {
+                let query = sqlx::query_as(AssertSqlSafe(format!(
+                    "{} SELECT e.sid, e.status, e.error_code, e.error_message FROM early_statuses e \
+                     JOIN messages m ON m.provider_sid = e.sid AND m.account_id = e.account_id \
+                     WHERE e.sid IN (SELECT sid FROM u)",
+                    values_cte(&SID, chunk.len(), 1)
+                )));
+                let found: Vec<Early> = bind_rows_as(query, &SID, chunk)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+                early.extend(found);
+            }
+            for (sid, status, error_code, error_message) in early {
+                let update = StatusUpdate {
+                    sid,
+                    status: decode::unit_enum("provider status", &status)?,
+                    error_code: error_code.map(|c| c as u32),
+                    error_message,
+                };
+                apply_known(tx, &update, now).await?;
+                sqlx::query("DELETE FROM early_statuses WHERE sid = $1")
+                    .bind(&update.sid)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+            }
+            Ok(())
         }
 
         /// Moves a recorded message's provider status forward (never back), with the error

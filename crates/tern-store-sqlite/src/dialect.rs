@@ -64,3 +64,15 @@ pub(crate) fn push_in_keys(query: &mut QueryBuilder<Db>, keys: &[String]) {
 pub(crate) async fn analyze_if_grown(_: &SqliteStore, _: Table, _: u64) -> StoreResult<()> {
     Ok(())
 }
+
+/// Claims are already serialised: a SQLite write transaction excludes every other.
+pub(crate) async fn serialise_claims(_: &mut sqlx::Transaction<'static, Db>) -> StoreResult<()> {
+    Ok(())
+}
+
+/// SQLite runs inside this process: its clock is this machine's.
+pub(crate) async fn database_time(
+    _: &sqlx::Pool<Db>,
+) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+    Ok(chrono::Utc::now())
+}

@@ -43,6 +43,9 @@ pub struct RunRecord {
     pub cursor: Option<ContactId>,
     pub materialised: bool,
     pub started_at: DateTime<Utc>,
+    /// What the launch fixed (campaign, segments, settings, media), read instead of live data
+    /// while the audience is written; `None` for runs launched before snapshots were kept.
+    pub snapshot: Option<serde_json::Value>,
 }
 
 /// One message to write into the outbox: queued, or skipped with its reason.
@@ -84,6 +87,12 @@ pub struct Claimed {
     pub attempts: u32,
     /// When this attempt was claimed: reconciliation looks for messages created since.
     pub claimed_at: DateTime<Utc>,
+    /// The moment the rate limits booked for it (database time): not handed over before.
+    pub not_before: DateTime<Utc>,
+    /// The claim's lease (database time): no provider call may start too late to end before it.
+    pub lease_until: DateTime<Utc>,
+    /// Since when reconciliation has failed to ask the provider about it.
+    pub lookup_failing_since: Option<DateTime<Utc>>,
 }
 
 /// What became of a claimed message.
@@ -113,7 +122,37 @@ pub enum Outcome {
         code: Option<u32>,
         message: String,
     },
+    /// Reconciliation could not ask the provider: still `sending`, looked up again at
+    /// `retry_at`; the time of the first failure is kept.
+    LookupFailed {
+        id: i64,
+        attempts: u32,
+        retry_at: DateTime<Utc>,
+    },
 }
+
+/// What one account's provider answered since the last report: a failure is an answer that
+/// says nothing of the message (5xx, no answer), not a refusal of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderAnswers {
+    pub account: AccountId,
+    pub succeeded: u32,
+    pub failed: u32,
+}
+
+/// An account's circuit breaker: after failures in a row its messages are not claimed until
+/// `open_until`, then tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Breaker {
+    pub failures: u32,
+    pub open_until: Option<DateTime<Utc>>,
+    /// How many times it opened.
+    pub opened: u32,
+}
+
+/// Failures in a row that open an account's breaker, and for how long.
+pub const BREAKER_FAILURES: u32 = 20;
+pub const BREAKER_OPEN_SECS: i64 = 15;
 
 /// A message as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -182,9 +221,13 @@ pub struct CampaignCounts {
     pub written: Vec<CampaignId>,
 }
 
-/// The outbox and the runs that fill it.
+/// The outbox and the runs that fill it. Times that leases, due times and rate limits are
+/// judged by come from the database's clock ([`Outbox::database_time`]), so that nodes whose
+/// clocks disagree still agree on them.
 #[async_trait]
 pub trait Outbox: Send + Sync {
+    /// The database's clock now.
+    async fn database_time(&self) -> StoreResult<DateTime<Utc>>;
     /// Saves the campaign (now scheduled or running, at `campaign.revision`, made from the one
     /// before) and its run, in one transaction.
     async fn start_run(
@@ -213,17 +256,32 @@ pub trait Outbox: Send + Sync {
         campaign: CampaignId,
         messages: &[NewMessage],
     ) -> StoreResult<Vec<i64>>;
-    /// Claims up to `limit` due messages of running campaigns (and test messages) that quiet
-    /// hours, the frequency cap and the rate windows let go now, leased until `lease_until`;
-    /// defers or skips the others as the rules say. One transaction.
+    /// Claims up to `limit` due messages of running campaigns (and test messages) that consent,
+    /// quiet hours, the frequency cap and the rate buckets let go within the pacing horizon,
+    /// each with its moment, leased until `lease_until`; defers or skips the others as the
+    /// rules say. Due messages are looked for sender by sender, only where the sender (and
+    /// the campaign's throttle) has room, so a slow sender's backlog holds nobody else up;
+    /// accounts whose breaker is open are passed over. Claims are serialised across nodes.
     async fn claim(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Claimed>>;
-    /// Records outcomes, in one transaction. Only messages still `sending` change.
+    /// Records outcomes, in one transaction. Only messages still `sending` change; a message
+    /// put back in the queue of a cancelled campaign is cancelled instead.
     async fn record(&self, outcomes: &[Outcome], now: DateTime<Utc>) -> StoreResult<()>;
+    /// Counts providers' answers into the accounts' breakers; returns the accounts whose
+    /// breaker opened now.
+    async fn provider_answers(
+        &self,
+        answers: &[ProviderAnswers],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<AccountId>>;
+    /// An account's breaker, if its provider ever failed.
+    async fn breaker(&self, account: AccountId) -> StoreResult<Option<Breaker>>;
+    /// Of these provider message ids, those some message of the outbox already holds.
+    async fn known_sids(&self, sids: &[String]) -> StoreResult<Vec<String>>;
     /// Takes over `sending` messages whose lease ended before `now`, oldest first, leased anew
     /// until `lease_until`: their outcome is unknown and must be reconciled.
     async fn expired(
@@ -233,7 +291,8 @@ pub trait Outbox: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Claimed>>;
     /// Applies a status callback: the provider status only moves forward. A status for a send
-    /// not recorded yet is kept until it is; another account's message is `NotFound`.
+    /// not recorded yet is kept until it is (whichever of the two commits last applies it);
+    /// another account's message is `NotFound`.
     async fn apply_status(
         &self,
         account: AccountId,
@@ -251,7 +310,8 @@ pub trait Outbox: Send + Sync {
         change: &CampaignChange,
     ) -> StoreResult<CampaignRecord>;
     /// Scheduled campaigns whose time came become running; running ones with their audience
-    /// written and nothing left to send become completed. Returns the campaigns changed.
+    /// written and nothing left to send become completed; statuses kept a day for sends never
+    /// recorded are dropped. Returns the campaigns changed.
     async fn advance_runs(&self, now: DateTime<Utc>) -> StoreResult<Vec<CampaignId>>;
     /// What the figures of these campaigns of the account are counted from, for the listing and
     /// a campaign's progress alike; by reason and error code too when `by_reason` (the listing

@@ -90,6 +90,9 @@ pub trait Health: Send + Sync {
     async fn migrate(&self) -> StoreResult<()>;
     /// Whether the database answers and every migration is applied.
     async fn ready(&self) -> StoreResult<Readiness>;
+    /// Records `fingerprint` as the secret key's if none is recorded yet; returns the one
+    /// recorded (another node's, when it differs).
+    async fn key_fingerprint(&self, fingerprint: &str) -> StoreResult<String>;
 }
 
 /// What `/readyz` reports.

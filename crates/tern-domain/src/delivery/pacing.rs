@@ -1,15 +1,19 @@
-//! What a dispatcher may send now: quiet hours in the recipient's zone, the frequency cap, each
-//! sender's rate limit and the campaign's throttle. The store holds the rate windows so that
-//! every node shares them; these rules decide, given what the store read.
+//! What a dispatcher may send, and when: consent at send time, quiet hours in the recipient's
+//! zone, the frequency cap, each sender's rate limit and the campaign's throttle. The store
+//! holds the rate buckets so that every node shares them; these rules decide, given what the
+//! store read, on the database's clock.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::quiet_hours::next_allowed;
-use crate::account::{FrequencyCap, QuietHours};
+use crate::{
+    account::{FrequencyCap, QuietHours},
+    contact::Consent,
+};
 
 /// How a launched campaign sends, fixed at launch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,99 +24,128 @@ pub struct RunPlan {
     pub frequency_cap: Option<FrequencyCap>,
 }
 
-/// One second's use of a rate limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Window {
-    /// Seconds since the epoch.
-    pub second: i64,
-    pub used: u32,
+/// How far ahead a claim books send times: a claimed message waits for its moment on the
+/// dispatching node, so that a claim every fraction of a second keeps every sender busy.
+pub const HORIZON: TimeDelta = TimeDelta::milliseconds(1_000);
+
+/// How late a request may reach the provider after its moment (scheduling, the network) while
+/// no second of the provider's clock sees more than the limit: the spacing leaves room for it.
+pub const LATENESS_MICROS: i64 = 50_000;
+
+/// The spacing between units of a limit of `rate` per second, in microseconds: `rate` units
+/// and one late request fit in any second.
+pub fn spacing_micros(rate: u32) -> i64 {
+    (1_000_000 + LATENESS_MICROS) / i64::from(rate.max(1))
 }
 
-/// The rate windows a claim reads and writes back, by key (a sender's address, a campaign).
+/// Rate limits as token buckets with a burst of one message: each key's next free moment
+/// (microseconds since the epoch). A message takes the moment and pays for all its units, so a
+/// long message delays the next by as long as its units need (a debt carried forward).
 #[derive(Debug, Clone, Default)]
-pub struct Budgets {
-    pub now_second: i64,
-    pub windows: HashMap<String, Window>,
+pub struct Buckets {
+    /// Now, in microseconds on the database's clock.
+    pub now: i64,
+    /// Next free moment by key (a sender's, a campaign's throttle).
+    pub free_at: HashMap<String, i64>,
 }
 
-impl Budgets {
+impl Buckets {
     pub fn new(now: DateTime<Utc>) -> Self {
         Self {
-            now_second: now.timestamp(),
-            windows: HashMap::new(),
+            now: now.timestamp_micros(),
+            free_at: HashMap::new(),
         }
     }
 
-    /// How much of `key`'s limit is left this second.
-    fn left(&self, key: &str, limit: u32) -> u32 {
-        match self.windows.get(key) {
-            Some(w) if w.second == self.now_second => limit.saturating_sub(w.used),
-            _ => limit,
-        }
+    fn horizon_end(&self) -> i64 {
+        self.now + HORIZON.num_microseconds().expect("a second")
     }
 
-    fn fresh(&self, key: &str) -> bool {
-        self.left(key, u32::MAX) == u32::MAX
-    }
-
-    fn take(&mut self, key: &str, units: u32) {
-        let now = self.now_second;
-        let window = self.windows.entry(key.to_owned()).or_default();
-        if window.second != now {
-            *window = Window {
-                second: now,
-                used: 0,
-            };
-        }
-        window.used = window.used.saturating_add(units);
-    }
-
-    /// Takes `units` from every `(key, limit)` if each has room (a message larger than a whole
-    /// second's limit goes alone in a fresh second); else takes nothing.
-    pub fn take_all(&mut self, limits: &[(&str, u32)], units: u32) -> bool {
-        let room = limits
+    /// The first moment every limit has room: now, or when the busiest is free again.
+    fn moment(&self, limits: &[(&str, u32)]) -> i64 {
+        limits
             .iter()
-            .all(|(key, limit)| self.left(key, *limit) >= units || self.fresh(key));
-        if room {
-            for (key, _) in limits {
-                self.take(key, units);
-            }
+            .map(|(key, _)| self.free_at.get(*key).copied().unwrap_or(i64::MIN))
+            .fold(self.now, i64::max)
+    }
+
+    /// Whether `key` has a moment free within the horizon.
+    pub fn open(&self, key: &str) -> bool {
+        self.moment(&[(key, 1)]) <= self.horizon_end()
+    }
+
+    /// How many more messages (of one unit at least) `key` can take within the horizon.
+    pub fn room(&self, key: &str, rate: u32) -> u32 {
+        let from = self.moment(&[(key, rate)]);
+        let left = self.horizon_end() - from;
+        if left < 0 {
+            0
+        } else {
+            (left / spacing_micros(rate) + 1).min(i64::from(u32::MAX)) as u32
         }
-        room
+    }
+
+    /// Books `units` on every `(key, rate)` at their first common free moment, if that moment
+    /// is within the horizon; returns it.
+    pub fn book(&mut self, limits: &[(&str, u32)], units: u32) -> Option<DateTime<Utc>> {
+        let moment = self.moment(limits);
+        if moment > self.horizon_end() {
+            return None;
+        }
+        for (key, rate) in limits {
+            let cost = spacing_micros(*rate).saturating_mul(i64::from(units.max(1)));
+            self.free_at.insert((*key).to_owned(), moment + cost);
+        }
+        DateTime::from_timestamp_micros(moment)
     }
 }
 
 /// A queued message as the dispatcher weighs it.
 #[derive(Debug, Clone)]
 pub struct Candidate<'a> {
-    /// The sender's address and its limit in segments per second.
+    /// The sender's rate key and its limit in segments per second.
     pub sender: &'a str,
     pub sender_rate: u32,
     /// SMS segments, or 1 for an MMS.
     pub units: u32,
-    /// The campaign's key and plan; `None` for a test message (sent at once, no cap).
+    /// The campaign's key and plan; `None` for a test message (not marketing: sent at once,
+    /// whatever the consent, the hours or the cap).
     pub campaign: Option<(&'a str, &'a RunPlan)>,
     pub timezone: Option<Tz>,
     /// Marketing messages the contact got within the cap's days.
     pub sent_recently: u32,
+    /// The contact's consent now.
+    pub consent: Consent,
+    /// A picture message of an account whose MMS the operator turned off.
+    pub mms_refused: bool,
 }
 
 /// What becomes of a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    Send,
+    /// Claimed, to be handed to the provider at this moment.
+    Send(DateTime<Utc>),
     /// Outside the recipient's allowed hours: due again at this time.
     Defer(DateTime<Utc>),
-    /// The frequency cap is reached: skipped for good.
-    Capped,
-    /// No room in a rate window this second: stays queued.
+    /// Skipped for good, with the reason (`frequency_cap`, `unsubscribed`, `no_consent`,
+    /// `mms_disabled`).
+    Skip(&'static str),
+    /// No room within the horizon: stays queued.
     Wait,
 }
 
-/// Decides one candidate, taking its units from the budgets when it may be sent.
-pub fn decide(candidate: &Candidate, now: DateTime<Utc>, budgets: &mut Budgets) -> Decision {
+/// Decides one candidate, booking its units in the buckets when it is sent.
+pub fn decide(candidate: &Candidate, now: DateTime<Utc>, buckets: &mut Buckets) -> Decision {
     let mut limits = vec![(candidate.sender, candidate.sender_rate)];
     if let Some((key, plan)) = candidate.campaign {
+        match candidate.consent {
+            Consent::Subscribed => {}
+            Consent::Unsubscribed => return Decision::Skip("unsubscribed"),
+            Consent::Unknown => return Decision::Skip("no_consent"),
+        }
+        if candidate.mms_refused {
+            return Decision::Skip("mms_disabled");
+        }
         let zone = candidate.timezone.unwrap_or(chrono_tz::UTC);
         let allowed = next_allowed(now, zone, plan.quiet_hours);
         if allowed > now {
@@ -121,16 +154,15 @@ pub fn decide(candidate: &Candidate, now: DateTime<Utc>, budgets: &mut Budgets) 
         if let Some(cap) = plan.frequency_cap
             && candidate.sent_recently >= cap.messages
         {
-            return Decision::Capped;
+            return Decision::Skip("frequency_cap");
         }
         if let Some(throttle) = plan.throttle {
             limits.push((key, throttle));
         }
     }
-    if budgets.take_all(&limits, candidate.units) {
-        Decision::Send
-    } else {
-        Decision::Wait
+    match buckets.book(&limits, candidate.units) {
+        Some(at) => Decision::Send(at),
+        None => Decision::Wait,
     }
 }
 
@@ -172,28 +204,75 @@ mod tests {
             campaign: Some(("c1", plan)),
             timezone: Some(zone.parse().unwrap()),
             sent_recently: 0,
+            consent: Consent::Subscribed,
+            mms_refused: false,
+        }
+    }
+
+    /// The moments booked, as offsets from `now` in milliseconds.
+    fn offsets(decisions: &[Decision], now: DateTime<Utc>) -> Vec<Option<i64>> {
+        decisions
+            .iter()
+            .map(|d| match d {
+                Decision::Send(t) => Some((*t - now).num_milliseconds()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sender_gets_evenly_spaced_moments_within_its_limit() {
+        let plan = plan();
+        let now = at("2026-06-01T16:00:00Z"); // noon in New York
+        let mut buckets = Buckets::new(now);
+        let c = candidate(&plan, "America/New_York");
+        let decisions: Vec<_> = (0..5).map(|_| decide(&c, now, &mut buckets)).collect();
+        // 3 a second, spaced for a late request: 350 ms apart; the fourth is past the horizon.
+        assert_eq!(
+            offsets(&decisions, now),
+            [Some(0), Some(350), Some(700), None, None]
+        );
+        // Half a second later the horizon holds one more.
+        buckets.now += 500_000;
+        let later = now + Duration::milliseconds(500);
+        assert_eq!(decide(&c, later, &mut buckets), Decision::Send(now + Duration::milliseconds(1050)));
+    }
+
+    #[test]
+    fn no_second_sees_more_than_the_limit_even_with_late_requests() {
+        for rate in [1, 3, 20, 30, 100] {
+            let step = spacing_micros(rate);
+            // Any second holds at most `rate` moments when each may arrive up to the lateness
+            // late: the moments in [a - lateness, a + 1 s) number at most ceil((1 s + lateness) / step).
+            let most = (1_000_000 + LATENESS_MICROS + step - 1) / step;
+            assert!(most <= i64::from(rate), "{rate}: {most}");
         }
     }
 
     #[test]
-    fn a_sender_gets_its_limit_per_second_and_no_more() {
+    fn a_long_message_pays_for_all_its_units() {
         let plan = plan();
-        let now = at("2026-06-01T16:00:00Z"); // noon in New York
-        let mut budgets = Budgets::new(now);
-        let c = candidate(&plan, "America/New_York");
-        let decisions: Vec<_> = (0..4).map(|_| decide(&c, now, &mut budgets)).collect();
+        let now = at("2026-06-01T16:00:00Z");
+        let mut buckets = Buckets::new(now);
+        let mut c = candidate(&plan, "America/New_York");
+        c.sender_rate = 1;
+        c.units = 10;
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Send(now));
+        // Ten units at 1 a second: the sender is busy for ten spacings.
+        c.units = 1;
+        for _ in 0..20 {
+            buckets.now += 1_000_000;
+            let t = DateTime::from_timestamp_micros(buckets.now).unwrap();
+            assert_eq!(decide(&c, t, &mut buckets), Decision::Wait, "{t}");
+            if buckets.now - now.timestamp_micros() >= 9_000_000 {
+                break;
+            }
+        }
+        buckets.now = now.timestamp_micros() + 10_000_000;
         assert_eq!(
-            decisions,
-            [
-                Decision::Send,
-                Decision::Send,
-                Decision::Send,
-                Decision::Wait
-            ]
+            decide(&c, now + Duration::seconds(10), &mut buckets),
+            Decision::Send(now + Duration::milliseconds(10_500))
         );
-        // The next second has room again.
-        budgets.now_second += 1;
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Send);
     }
 
     #[test]
@@ -201,26 +280,32 @@ mod tests {
         let mut plan = plan();
         plan.throttle = Some(2);
         let now = at("2026-06-01T16:00:00Z");
-        let mut budgets = Budgets::new(now);
+        let mut buckets = Buckets::new(now);
         let mut c = candidate(&plan, "America/New_York");
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Send);
+        c.sender_rate = 100;
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Send(now));
         c.sender = "+15005550007";
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Send);
+        assert_eq!(
+            decide(&c, now, &mut buckets),
+            Decision::Send(now + Duration::milliseconds(525))
+        );
         c.sender = "+15005550008";
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Wait);
-        // Nothing was taken from the third sender by the refused message.
-        assert!(budgets.fresh("+15005550008"));
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Wait);
+        // Nothing was booked on the third sender by the refused message.
+        assert!(!buckets.free_at.contains_key("+15005550008"));
     }
 
     #[test]
-    fn a_message_longer_than_a_second_of_the_limit_goes_alone() {
-        let plan = plan();
+    fn room_counts_what_fits_in_the_horizon() {
         let now = at("2026-06-01T16:00:00Z");
-        let mut budgets = Budgets::new(now);
-        let mut c = candidate(&plan, "America/New_York");
-        c.units = 5;
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Send);
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Wait);
+        let mut buckets = Buckets::new(now);
+        assert_eq!(buckets.room("s", 3), 3);
+        assert_eq!(buckets.room("s", 100), 96);
+        buckets.book(&[("s", 3)], 1);
+        assert_eq!(buckets.room("s", 3), 2);
+        buckets.book(&[("s", 3)], 5);
+        assert_eq!(buckets.room("s", 3), 0);
+        assert!(!buckets.open("s"));
     }
 
     #[test]
@@ -228,25 +313,45 @@ mod tests {
         let plan = plan();
         // 16:00 UTC is 02:00 in Sydney (AEST): deferred to 08:00 there, 22:00 UTC.
         let now = at("2026-06-01T16:00:00Z");
-        let mut budgets = Budgets::new(now);
+        let mut buckets = Buckets::new(now);
         let c = candidate(&plan, "Australia/Sydney");
         assert_eq!(
-            decide(&c, now, &mut budgets),
+            decide(&c, now, &mut buckets),
             Decision::Defer(at("2026-06-01T22:00:00Z"))
         );
-        assert!(budgets.windows.is_empty());
+        assert!(buckets.free_at.is_empty());
+    }
+
+    #[test]
+    fn consent_is_asked_at_send_time_and_only_of_marketing() {
+        let plan = plan();
+        let now = at("2026-06-01T16:00:00Z");
+        let mut buckets = Buckets::new(now);
+        let mut c = candidate(&plan, "Australia/Sydney");
+        c.consent = Consent::Unsubscribed;
+        // Even at night: an opt-out is final, not deferred.
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("unsubscribed"));
+        c.consent = Consent::Unknown;
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("no_consent"));
+        c.consent = Consent::Subscribed;
+        c.mms_refused = true;
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("mms_disabled"));
+        // A test message is not marketing.
+        c.campaign = None;
+        c.consent = Consent::Unsubscribed;
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Send(now));
     }
 
     #[test]
     fn the_frequency_cap_skips_and_tests_ignore_it() {
         let plan = plan();
         let now = at("2026-06-01T16:00:00Z");
-        let mut budgets = Budgets::new(now);
+        let mut buckets = Buckets::new(now);
         let mut c = candidate(&plan, "America/New_York");
         c.sent_recently = 2;
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Capped);
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("frequency_cap"));
         c.campaign = None;
-        assert_eq!(decide(&c, now, &mut budgets), Decision::Send);
+        assert_eq!(decide(&c, now, &mut buckets), Decision::Send(now));
     }
 
     #[test]

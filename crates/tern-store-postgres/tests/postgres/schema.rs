@@ -158,11 +158,13 @@ fn common_type(backend: Backend, native: &str) -> String {
         )
 }
 
-/// A partial index's condition without case, parentheses or runs of spaces: PostgreSQL prints
-/// `(contact_id IS NULL)` for SQLite's `contact_id IS NULL`.
+/// A partial index's condition without case, parentheses, casts of literals or runs of spaces:
+/// PostgreSQL prints `(contact_id IS NULL)` for SQLite's `contact_id IS NULL`, and
+/// `'queued'::text` for `'queued'`.
 fn predicate(condition: &str) -> String {
     condition
         .to_lowercase()
+        .replace("'::text", "'")
         .replace(['(', ')', ';'], " ")
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -13,12 +13,14 @@ mod campaigns;
 mod design;
 mod outbox;
 mod reference;
+mod sending;
 
 pub use audience::*;
 pub use batches::*;
 pub use campaigns::*;
 pub use design::*;
 pub use outbox::*;
+pub use sending::*;
 
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
@@ -53,6 +55,13 @@ macro_rules! conformance_suite {
             the_outbox_is_written_once_and_claimed_within_the_rate,
             paused_and_quiet_campaigns_wait_and_cancelled_ones_stop,
             the_frequency_cap_counts_messages_in_flight_and_in_the_same_claim,
+            a_slow_sender_holds_up_no_other_sender_campaign_account_or_test,
+            consent_and_the_mms_switch_are_asked_when_a_message_is_claimed,
+            a_cancel_stops_what_is_still_written_or_retried,
+            a_failing_provider_pauses_its_accounts_claims_for_a_while,
+            lookups_that_fail_back_off_and_keep_their_first_failure,
+            an_early_status_waits_for_its_own_accounts_send,
+            the_first_nodes_secret_key_is_the_one_recorded,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {

@@ -21,7 +21,7 @@ use crate::{
     Store, StoreError,
 };
 
-fn plan() -> RunPlan {
+pub(super) fn plan() -> RunPlan {
     RunPlan {
         throttle: None,
         // Always open: the stories below choose their hours.
@@ -33,7 +33,7 @@ fn plan() -> RunPlan {
     }
 }
 
-fn message(contact: ContactId, to: &str, rate: u32) -> NewMessage {
+pub(super) fn message(contact: ContactId, to: &str, rate: u32) -> NewMessage {
     NewMessage {
         contact_id: Some(contact),
         to: to.into(),
@@ -52,7 +52,14 @@ fn message(contact: ContactId, to: &str, rate: u32) -> NewMessage {
     }
 }
 
-async fn launched(store: &dyn Store, account: AccountId, n: u8, plan: RunPlan) -> RunRecord {
+/// A running campaign of the account (which may send pictures), launched at `at(2)`.
+pub(super) async fn launched(
+    store: &dyn Store,
+    account: AccountId,
+    n: u8,
+    plan: RunPlan,
+) -> RunRecord {
+    store.set_mms_enabled(account, true).await.unwrap();
     let campaign = CampaignRecord {
         id: id(n),
         account_id: account,
@@ -85,6 +92,7 @@ async fn launched(store: &dyn Store, account: AccountId, n: u8, plan: RunPlan) -
         cursor: None,
         materialised: false,
         started_at: at(2),
+        snapshot: Some(json!({"kept": "as launched"})),
     };
     let running = CampaignRecord {
         status: CampaignStatus::Running,
@@ -98,7 +106,7 @@ async fn launched(store: &dyn Store, account: AccountId, n: u8, plan: RunPlan) -
     run
 }
 
-async fn contacts(store: &dyn Store, account: AccountId, n: usize) -> Vec<ContactId> {
+pub(super) async fn contacts(store: &dyn Store, account: AccountId, n: usize) -> Vec<ContactId> {
     let writes: Vec<_> = (0..n)
         .map(|i| {
             insert(state(
