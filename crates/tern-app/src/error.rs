@@ -34,6 +34,14 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The error with its cause, for logs (an internal error's `Display` hides it).
+    pub fn described(&self) -> String {
+        match self {
+            Self::Internal(cause) => format!("internal error: {cause}"),
+            other => other.to_string(),
+        }
+    }
+
     /// A field's value refused with `message`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid {

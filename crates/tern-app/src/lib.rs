@@ -7,6 +7,7 @@ mod actor;
 pub mod audience;
 pub mod blobs;
 pub mod campaigns;
+mod clock;
 mod error;
 pub mod media;
 pub mod operator;
@@ -14,6 +15,7 @@ pub mod settings;
 mod state;
 
 pub use actor::Actor;
+pub use clock::Clock;
 pub use error::{AppError, AppResult, InternalCause};
 pub use state::AppState;
 

@@ -18,4 +18,6 @@ pub struct AppState {
     pub blobs: Arc<dyn ObjectStore>,
     /// `TERN_PUBLIC_URL`, without a trailing slash: media addresses start with it.
     pub public_url: Arc<str>,
+    /// The database's clock, which sending is judged by.
+    pub clock: crate::Clock,
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::{
     sandbox::{Sandbox, SandboxAccount},
-    twilio::{Answer, ListError, Outgoing, Twilio},
+    twilio::{Answer, ListError, Listed, Outgoing, Twilio},
 };
 
 #[derive(Clone)]
@@ -29,14 +29,9 @@ impl Provider {
         }
     }
 
-    /// The message with this recipient and text that the provider created since `since` (a
-    /// minute of clock difference allowed), if any: what an attempt whose answer was lost left.
-    pub async fn find(
-        &self,
-        to: &str,
-        body: &str,
-        since: DateTime<Utc>,
-    ) -> Result<Option<Found>, ListError> {
+    /// The messages to `to` that the provider created since `since` (a minute of clock
+    /// difference allowed), newest first: what reconciliation matches lost attempts against.
+    pub async fn list_to(&self, to: &str, since: DateTime<Utc>) -> Result<Vec<Listed>, ListError> {
         let earliest = since - Duration::minutes(1);
         let listed = match self {
             Self::Twilio(twilio) => twilio.list_to(to, earliest).await?,
@@ -44,16 +39,12 @@ impl Provider {
         };
         Ok(listed
             .into_iter()
-            .filter(|m| m.body.as_deref() == Some(body))
-            .find(|m| {
+            .filter(|m| {
                 m.date_created
                     .as_deref()
                     .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
                     .is_none_or(|d| d >= earliest)
             })
-            .map(|m| Found {
-                sid: m.sid,
-                status: m.status,
-            }))
+            .collect())
     }
 }

@@ -1,16 +1,14 @@
 //! Sending what the outbox holds. A claim marks a batch `sending` (committed before any provider
-//! call); each message then goes to its account's provider, many at once to hide the provider's
-//! latency; outcomes are written back in batches. A message whose outcome was lost (the process
-//! stopped, or the answer never came) stays `sending` until its lease ends, and is then looked
-//! up at the provider before anything else: found means sent, absent means queued again.
+//! call), each message with the moment its sender's rate booked for it; each then goes to its
+//! account's provider at that moment, many at once to hide the provider's latency, and only if
+//! its request can end before the lease does; outcomes are written back in batches, and what
+//! the providers answered feeds each account's breaker. A message whose outcome was lost stays
+//! `sending` until its lease ends, and is then reconciled (`reconcile`).
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use chrono::Utc;
-use tern_delivery::{
-    provider::Provider,
-    twilio::{Answer, From, Outgoing},
-};
+use tern_delivery::twilio::{Answer, From, Outgoing};
 use tern_domain::{
     campaign::CampaignStatus,
     contact::ConsentSource,
@@ -20,7 +18,7 @@ use tern_domain::{
     },
     ids::{AccountId, CampaignId, ContactId},
 };
-use tern_store::{CampaignChange, Claimed, Outcome};
+use tern_store::{CampaignChange, Claimed, Outcome, ProviderAnswers};
 use tokio::sync::{Semaphore, mpsc};
 
 use super::providers::Providers;
@@ -35,6 +33,14 @@ pub struct DispatchOptions {
     pub concurrency: usize,
     /// Messages claimed per transaction at most.
     pub batch: u32,
+}
+
+impl DispatchOptions {
+    /// How long a provider request may take: well inside the lease, so that a lost answer is
+    /// reconciled only once nothing can still arrive.
+    pub fn request_timeout(&self) -> Duration {
+        (self.lease / 2).min(Duration::from_secs(15))
+    }
 }
 
 impl Default for DispatchOptions {
@@ -54,6 +60,8 @@ struct Settled {
     unsubscribe: Option<(AccountId, ContactId)>,
     /// The provider refused the account itself: its campaign is paused.
     pause: Option<(AccountId, CampaignId, String)>,
+    /// Whether the provider answered about the message (`false`: a 5xx, a 429, no answer).
+    answered: Option<(AccountId, bool)>,
 }
 
 fn lease(options: &DispatchOptions) -> chrono::TimeDelta {
@@ -76,7 +84,7 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
             continue;
         }
         let free = slots.available_permits().min(options.batch as usize) as u32;
-        let now = Utc::now();
+        let now = state.clock.now();
         let claimed = match state.store.claim(now, now + lease(&options), free).await {
             Ok(claimed) => claimed,
             Err(error) => {
@@ -94,8 +102,9 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
         for message in claimed {
             let slot = slots.clone().acquire_owned().await.expect("never closed");
             let (state, providers, settled) = (state.clone(), providers.clone(), settled.clone());
+            let timeout = options.request_timeout();
             tokio::spawn(async move {
-                let result = send_one(&state, &providers, &message).await;
+                let result = send_at_its_moment(&state, &providers, &message, timeout).await;
                 let _ = settled.send(result).await;
                 drop(slot);
             });
@@ -103,17 +112,56 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
     }
 }
 
+/// Waits for the message's moment, then sends it if its request can still end before its lease
+/// does; else puts it back (nothing was asked of the provider).
+async fn send_at_its_moment(
+    state: &AppState,
+    providers: &Providers,
+    message: &Claimed,
+    timeout: Duration,
+) -> Settled {
+    let wait = (state.clock.local(message.not_before) - Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(wait).await;
+    let margin = chrono::TimeDelta::seconds(1);
+    let timeout = chrono::TimeDelta::from_std(timeout).expect("seconds");
+    if state.clock.now() + timeout + margin > message.lease_until {
+        tracing::warn!(
+            message = message.id,
+            "claimed too long ago to be sent within its lease; put back"
+        );
+        return Settled {
+            outcome: Some(Outcome::Requeue {
+                id: message.id,
+                attempts: message.attempts,
+                due_at: state.clock.now(),
+                error: Some("claimed too long ago to be sent within its lease".into()),
+            }),
+            unsubscribe: None,
+            pause: None,
+            answered: None,
+        };
+    }
+    send_one(state, providers, message).await
+}
+
 async fn send_one(state: &AppState, providers: &Providers, message: &Claimed) -> Settled {
     let mut settled = Settled {
         outcome: None,
         unsubscribe: None,
         pause: None,
+        answered: None,
     };
     let provider = match providers.for_account(state, message.account_id).await {
         Ok(provider) => provider,
         Err(error) => {
             tracing::warn!(%error, account = %message.account_id, "no provider; retrying later");
-            settled.outcome = Some(retry(message, format!("no provider: {error}")));
+            settled.outcome = Some(retry(
+                message,
+                format!("no provider: {error}"),
+                state.clock.now(),
+            ));
             return settled;
         }
     };
@@ -126,6 +174,12 @@ async fn send_one(state: &AppState, providers: &Providers, message: &Claimed) ->
         status_callback: Some(&callback),
     };
     let answer = provider.create(&outgoing).await;
+    let answered = match &answer {
+        Answer::Accepted { .. } => true,
+        Answer::Refused { http_status, .. } => *http_status != 429 && *http_status < 500,
+        Answer::NoAnswer { .. } => false,
+    };
+    settled.answered = Some((message.account_id, answered));
     let (code, text) = match &answer {
         Answer::Accepted { sid, status } => {
             settled.outcome = Some(Outcome::Sent {
@@ -140,7 +194,7 @@ async fn send_one(state: &AppState, providers: &Providers, message: &Claimed) ->
         Answer::NoAnswer { reason, .. } => (None, reason.clone()),
     };
     settled.outcome = match answer.next().expect("not accepted") {
-        Next::Retry => Some(retry(message, text)),
+        Next::Retry => Some(retry(message, text, state.clock.now())),
         // It may exist at the provider: left `sending` until the lease ends, then reconciled.
         Next::Reconcile => {
             tracing::warn!(message = message.id, reason = %text, "outcome unknown; will reconcile");
@@ -161,13 +215,13 @@ async fn send_one(state: &AppState, providers: &Providers, message: &Claimed) ->
         Next::StopAccount => {
             let why = code.map_or_else(|| text.clone(), |c| explain(c).to_owned());
             settled.pause = Some((message.account_id, message.campaign_id, why));
-            Some(retry(message, text))
+            Some(retry(message, text, state.clock.now()))
         }
     };
     settled
 }
 
-fn retry(message: &Claimed, error: String) -> Outcome {
+fn retry(message: &Claimed, error: String, now: chrono::DateTime<Utc>) -> Outcome {
     if message.attempts >= MAX_ATTEMPTS {
         return Outcome::Failed {
             id: message.id,
@@ -181,7 +235,7 @@ fn retry(message: &Claimed, error: String) -> Outcome {
     Outcome::Requeue {
         id: message.id,
         attempts: message.attempts,
-        due_at: Utc::now() + backoff(message.attempts, jitter),
+        due_at: now + backoff(message.attempts, jitter),
         error: Some(error),
     }
 }
@@ -217,13 +271,15 @@ async fn record(state: AppState, mut outcomes: mpsc::Receiver<Settled>, batch: u
             }
         }
         let written: Vec<Outcome> = pending.iter().filter_map(|s| s.outcome.clone()).collect();
-        while let Err(error) = state.store.record(&written, Utc::now()).await {
+        while let Err(error) = state.store.record(&written, state.clock.now()).await {
             tracing::warn!(%error, "recording outcomes failed; trying again");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+        count_answers(&state, &pending).await;
         for settled in pending.drain(..) {
             if let Some((account, contact)) = settled.unsubscribe {
-                unsubscribe(&state, account, contact).await;
+                let state = state.clone();
+                tokio::spawn(async move { unsubscribe(&state, account, contact).await });
             }
             if let Some((account, campaign, why)) = settled.pause {
                 pause(&state, account, campaign, &why).await;
@@ -232,8 +288,57 @@ async fn record(state: AppState, mut outcomes: mpsc::Receiver<Settled>, batch: u
     }
 }
 
-/// The provider reported the recipient opted out: their contact says so too.
+/// Feeds what the providers answered to the accounts' breakers.
+async fn count_answers(state: &AppState, settled: &[Settled]) {
+    let mut answers: BTreeMap<AccountId, ProviderAnswers> = BTreeMap::new();
+    for (account, answered) in settled.iter().filter_map(|s| s.answered) {
+        let entry = answers.entry(account).or_insert(ProviderAnswers {
+            account,
+            succeeded: 0,
+            failed: 0,
+        });
+        if answered {
+            entry.succeeded += 1;
+        } else {
+            entry.failed += 1;
+        }
+    }
+    let answers: Vec<ProviderAnswers> = answers.into_values().collect();
+    match state
+        .store
+        .provider_answers(&answers, state.clock.now())
+        .await
+    {
+        Ok(opened) => {
+            for account in opened {
+                tracing::warn!(%account, seconds = tern_store::BREAKER_OPEN_SECS, "the provider keeps failing: the account's messages wait, then are tried again");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "counting the providers' answers failed"),
+    }
+}
+
+/// The provider reported the recipient opted out: their contact says so too. A failure is
+/// tried again, backing off, for as long as the process runs: an opt-out must not be lost.
 async fn unsubscribe(state: &AppState, account: AccountId, contact: ContactId) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match unsubscribe_once(state, account, contact).await {
+            Ok(()) | Err(tern_app::AppError::NotFound) => return,
+            Err(error) => {
+                tracing::warn!(%error, %contact, retry_in = ?wait, "could not unsubscribe a contact the provider reported opted out; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(300));
+            }
+        }
+    }
+}
+
+async fn unsubscribe_once(
+    state: &AppState,
+    account: AccountId,
+    contact: ContactId,
+) -> Result<(), tern_app::AppError> {
     let result = async {
         let stored = state.store.contact(account, contact).await?;
         let input = tern_domain::contact::ContactInput {
@@ -254,9 +359,7 @@ async fn unsubscribe(state: &AppState, account: AccountId, contact: ContactId) {
         Ok::<_, tern_app::AppError>(())
     }
     .await;
-    if let Err(error) = result {
-        tracing::warn!(%error, %contact, "could not unsubscribe a contact the provider reported opted out");
-    }
+    result
 }
 
 async fn pause(state: &AppState, account: AccountId, campaign: CampaignId, why: &str) {
@@ -282,64 +385,4 @@ async fn pause(state: &AppState, account: AccountId, campaign: CampaignId, why: 
         Err(tern_store::StoreError::Conflict { .. }) => {}
         Err(error) => tracing::warn!(%error, %campaign, "could not pause the campaign"),
     }
-}
-
-/// Looks up messages whose lease ended at their provider, until the process stops.
-pub async fn reconcile(state: AppState, providers: Arc<Providers>, options: DispatchOptions) {
-    loop {
-        let now = Utc::now();
-        let lost = match state.store.expired(now, now + lease(&options), 100).await {
-            Ok(lost) => lost,
-            Err(error) => {
-                tracing::warn!(%error, "reading expired leases failed");
-                Vec::new()
-            }
-        };
-        if lost.is_empty() {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            continue;
-        }
-        let mut outcomes = Vec::new();
-        for message in &lost {
-            let found = match providers.for_account(&state, message.account_id).await {
-                Ok(provider) => find(&provider, message).await,
-                Err(error) => Err(error.to_string()),
-            };
-            match found {
-                Ok(Some(found)) => outcomes.push(Outcome::Sent {
-                    id: message.id,
-                    attempts: message.attempts,
-                    sid: found.sid,
-                    status: found.status,
-                }),
-                Ok(None) => outcomes.push(Outcome::Requeue {
-                    id: message.id,
-                    attempts: message.attempts,
-                    due_at: Utc::now(),
-                    error: Some("not found at the provider after an unknown outcome".into()),
-                }),
-                // Asked again when the new lease ends.
-                Err(error) => {
-                    tracing::warn!(message = message.id, %error, "reconciliation could not ask the provider")
-                }
-            }
-        }
-        tracing::info!(
-            reconciled = outcomes.len(),
-            "messages with an unknown outcome looked up"
-        );
-        if let Err(error) = state.store.record(&outcomes, Utc::now()).await {
-            tracing::warn!(%error, "recording reconciled messages failed");
-        }
-    }
-}
-
-async fn find(
-    provider: &Provider,
-    message: &Claimed,
-) -> Result<Option<tern_delivery::provider::Found>, String> {
-    provider
-        .find(&message.to, &message.body, message.claimed_at)
-        .await
-        .map_err(|e| e.0)
 }

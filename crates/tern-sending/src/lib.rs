@@ -8,10 +8,10 @@ pub mod callbacks;
 pub mod dispatch;
 pub mod materialise;
 pub mod providers;
+pub mod reconcile;
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
 use tern_delivery::sandbox::Sandbox;
 
 pub use dispatch::DispatchOptions;
@@ -30,16 +30,31 @@ pub struct WorkerOptions {
 /// Starts the workers on the current runtime; they run until the process stops.
 pub fn spawn_workers(state: AppState, options: WorkerOptions) {
     let (sandbox, mut callbacks) = Sandbox::start();
-    // Provider requests give up well before the lease ends, so that a lost answer is
-    // reconciled only once nothing can still arrive.
-    let timeout = (options.dispatch.lease / 2).min(Duration::from_secs(15));
+    let timeout = options.dispatch.request_timeout();
     let providers = Arc::new(Providers::new(sandbox, &options.twilio_api_base, timeout));
+    // This node's offset from the database's clock, measured again now and then (clocks drift).
+    let clock = state.clone();
+    tokio::spawn(async move {
+        loop {
+            match clock.clock.sync(clock.store.as_ref()).await {
+                Ok(offset) if offset.abs() > chrono::TimeDelta::seconds(1) => {
+                    tracing::info!(
+                        offset_ms = offset.num_milliseconds(),
+                        "this node's clock differs from the database's; sending goes by the database's"
+                    )
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "reading the database's clock failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
+    });
     tokio::spawn(dispatch::dispatch(
         state.clone(),
         providers.clone(),
         options.dispatch.clone(),
     ));
-    tokio::spawn(dispatch::reconcile(
+    tokio::spawn(reconcile::reconcile(
         state.clone(),
         providers,
         options.dispatch.clone(),
@@ -52,7 +67,7 @@ pub fn spawn_workers(state: AppState, options: WorkerOptions) {
                     for run in open {
                         let campaign = run.campaign_id;
                         if let Err(error) = materialise::materialise(&runs, run).await {
-                            tracing::warn!(%error, %campaign, "writing the audience failed; trying again");
+                            tracing::warn!(error = %error.described(), %campaign, "writing the audience failed; trying again");
                         }
                     }
                 }
@@ -64,7 +79,7 @@ pub fn spawn_workers(state: AppState, options: WorkerOptions) {
     let advance = state.clone();
     tokio::spawn(async move {
         loop {
-            match advance.store.advance_runs(Utc::now()).await {
+            match advance.store.advance_runs(advance.clock.now()).await {
                 Ok(changed) if !changed.is_empty() => {
                     tracing::info!(campaigns = ?changed, "campaigns started or completed")
                 }

@@ -1,8 +1,8 @@
 //! A launched campaign's audience written into the outbox, a batch of contacts at a time in
 //! contact id order; the run's cursor moves with each batch in the same transaction, so a node
-//! that stops resumes where the last batch ended and a recipient is never written twice.
+//! that stops resumes where the last batch ended and a recipient is never written twice. The
+//! messages are made from the launch's snapshot, never from what was edited since.
 
-use chrono::Utc;
 use tern_domain::campaign::CampaignType;
 use tern_store::{NewMessage, RunRecord, StoreError};
 
@@ -12,6 +12,7 @@ use tern_app::{
         audience::audience,
         checks::{StepContext, check_steps},
         recipient::{Recipient, message_for},
+        snapshot::LaunchSnapshot,
     },
 };
 
@@ -21,11 +22,20 @@ pub const BATCH: u32 = 1_000;
 /// Writes the rest of one run's audience. A batch another node wrote first ends this pass.
 pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), AppError> {
     let account = state.store.account(run.account_id).await?;
-    let campaign = state
-        .store
-        .campaign(run.account_id, run.campaign_id)
-        .await?;
-    let context = StepContext::load(state, &account, &campaign).await?;
+    let (context, campaign) = match &run.snapshot {
+        Some(snapshot) => LaunchSnapshot::from_json(snapshot)?.context(&account, &state.public_url),
+        // Launched before snapshots were kept: made from the records as they are now.
+        None => {
+            let campaign = state
+                .store
+                .campaign(run.account_id, run.campaign_id)
+                .await?;
+            (
+                StepContext::load(state, &account, &campaign).await?,
+                campaign,
+            )
+        }
+    };
     let checked = check_steps(&context, &campaign);
     let (Some(design), CampaignType::Single) = (checked.design.as_ref(), campaign.kind) else {
         return Err(AppError::Internal(format!(
@@ -33,14 +43,18 @@ pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), App
             campaign.id
         )));
     };
-    let condition = audience(&context, &campaign, &checked)?
-        .ok_or_else(|| AppError::Internal("a launched Single campaign has no segments".into()))?;
+    let condition = audience(&context, &campaign, &checked)?.ok_or_else(|| {
+        AppError::Internal(format!(
+            "campaign {} was launched without segments",
+            campaign.id
+        ))
+    })?;
     // While one batch is written, the next is read and composed.
     let mut writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
     loop {
         let ids = state
             .store
-            .matching_contacts(account.id, &condition, Utc::now(), run.cursor, BATCH)
+            .matching_contacts(account.id, &condition, state.clock.now(), run.cursor, BATCH)
             .await?;
         let contacts = state.store.contacts_by_ids(account.id, &ids).await?;
         let messages: Vec<NewMessage> = contacts

@@ -90,7 +90,7 @@ pub struct EventsRecorded {
 }
 
 /// A saved segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SegmentRecord {
     pub id: SegmentId,
     pub account_id: AccountId,

@@ -12,7 +12,7 @@ use tern_domain::{
 use crate::StoreResult;
 
 /// A campaign with its steps as saved (drafts, checked when read).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CampaignRecord {
     pub id: CampaignId,
     pub account_id: AccountId,

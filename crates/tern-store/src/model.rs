@@ -124,7 +124,7 @@ impl Default for AccountSettings {
 }
 
 /// A media item: an accepted, cleaned image, stored once per account by its SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaItem {
     pub id: tern_domain::ids::MediaId,
     pub account_id: AccountId,

@@ -76,6 +76,7 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
         metrics: metrics_handle(),
         blobs: fresh_blobs(&dir),
         public_url: address.as_str().into(),
+        clock: tern_app::Clock::default(),
     };
     tern_sending::spawn_workers(
         state.clone(),

@@ -10,6 +10,7 @@ pub mod preview;
 pub mod recipient;
 pub mod review;
 pub mod run;
+pub mod snapshot;
 pub mod views;
 
 pub use checks::{Checked, StepContext, check_steps};

@@ -17,6 +17,7 @@ use super::views::{CampaignView, MessageView, campaign_id};
 use crate::{
     Actor, AppError, AppResult, AppState,
     campaigns::recipient::{Recipient, message_for},
+    campaigns::snapshot::LaunchSnapshot,
     campaigns::{StepContext, audience::blank_contact, check_steps, figures},
 };
 
@@ -64,7 +65,8 @@ pub async fn launch(
         .launch
         .as_ref()
         .expect("a complete Launch step has a plan");
-    let now = Utc::now();
+    // On the database's clock, which decides when messages fall due.
+    let now = state.clock.now();
     let send_at = plan.send_at.unwrap_or(now).max(now);
     let run = RunRecord {
         campaign_id: campaign.id,
@@ -78,6 +80,7 @@ pub async fn launch(
         cursor: None,
         materialised: false,
         started_at: now,
+        snapshot: Some(LaunchSnapshot::taken(&context, &campaign).to_json()),
     };
     let mut launched = campaign.clone();
     launched.status = if send_at > now {

@@ -51,6 +51,7 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         metrics,
         blobs,
         public_url: config.public_url.as_str().into(),
+        clock: tern_app::Clock::default(),
     };
     if roles.contains(&Role::Worker) {
         tern_sending::spawn_workers(

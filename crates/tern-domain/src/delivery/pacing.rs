@@ -235,7 +235,10 @@ mod tests {
         // Half a second later the horizon holds one more.
         buckets.now += 500_000;
         let later = now + Duration::milliseconds(500);
-        assert_eq!(decide(&c, later, &mut buckets), Decision::Send(now + Duration::milliseconds(1050)));
+        assert_eq!(
+            decide(&c, later, &mut buckets),
+            Decision::Send(now + Duration::milliseconds(1050))
+        );
     }
 
     #[test]
@@ -330,12 +333,18 @@ mod tests {
         let mut c = candidate(&plan, "Australia/Sydney");
         c.consent = Consent::Unsubscribed;
         // Even at night: an opt-out is final, not deferred.
-        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("unsubscribed"));
+        assert_eq!(
+            decide(&c, now, &mut buckets),
+            Decision::Skip("unsubscribed")
+        );
         c.consent = Consent::Unknown;
         assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("no_consent"));
         c.consent = Consent::Subscribed;
         c.mms_refused = true;
-        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("mms_disabled"));
+        assert_eq!(
+            decide(&c, now, &mut buckets),
+            Decision::Skip("mms_disabled")
+        );
         // A test message is not marketing.
         c.campaign = None;
         c.consent = Consent::Unsubscribed;
@@ -349,7 +358,10 @@ mod tests {
         let mut buckets = Buckets::new(now);
         let mut c = candidate(&plan, "America/New_York");
         c.sent_recently = 2;
-        assert_eq!(decide(&c, now, &mut buckets), Decision::Skip("frequency_cap"));
+        assert_eq!(
+            decide(&c, now, &mut buckets),
+            Decision::Skip("frequency_cap")
+        );
         c.campaign = None;
         assert_eq!(decide(&c, now, &mut buckets), Decision::Send(now));
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// The image formats MMS accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaFormat {
     Jpeg,

@@ -292,6 +292,7 @@ async fn while_the_audience_is_written_the_figures_count_what_is_written_and_say
         cursor: None,
         materialised: false,
         started_at: now,
+        snapshot: None,
     };
     let scheduled = CampaignRecord {
         status: CampaignStatus::Scheduled,

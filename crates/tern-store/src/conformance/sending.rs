@@ -63,10 +63,7 @@ pub async fn a_slow_sender_holds_up_no_other_sender_campaign_account_or_test(sto
     // Every claim finds Globex's messages though Acme's older backlog has no room.
     let first = store.claim(at(101), lease(101), 10).await.unwrap();
     let of = |claimed: &[crate::Claimed], campaign| {
-        claimed
-            .iter()
-            .filter(|c| c.campaign_id == campaign)
-            .count()
+        claimed.iter().filter(|c| c.campaign_id == campaign).count()
     };
     assert_eq!(of(&first, slow_run.campaign_id), 1, "{first:?}");
     assert_eq!(of(&first, fast_run.campaign_id), 5, "{first:?}");
@@ -78,11 +75,21 @@ pub async fn a_slow_sender_holds_up_no_other_sender_campaign_account_or_test(sto
         .collect();
     moments.sort();
     assert_eq!(moments[0], at(101));
-    assert!(moments.windows(2).all(|w| w[1] - w[0] >= Duration::milliseconds(21)));
+    assert!(
+        moments
+            .windows(2)
+            .all(|w| w[1] - w[0] >= Duration::milliseconds(21))
+    );
     assert!(moments.iter().all(|m| *m < at(102)));
 
     // The slow sender's next moment is a second (and its spacing) later: nothing before.
-    assert!(store.claim(at(101), lease(101), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim(at(101), lease(101), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let next = store.claim(at(102), lease(102), 10).await.unwrap();
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].not_before, at(102) + Duration::milliseconds(50));
@@ -213,8 +220,10 @@ pub async fn a_failing_provider_pauses_its_accounts_claims_for_a_while(store: &d
     let globex = account(store, 2, "globex").await;
     let acme_run = launched(store, acme, 10, plan()).await;
     let globex_run = launched(store, globex, 11, plan()).await;
-    for (account, run, phone) in [(acme, &acme_run, "+1415666"), (globex, &globex_run, "+1415777")]
-    {
+    for (account, run, phone) in [
+        (acme, &acme_run, "+1415666"),
+        (globex, &globex_run, "+1415777"),
+    ] {
         let ids = contacts(store, account, 2).await;
         let messages: Vec<_> = ids
             .iter()
@@ -291,7 +300,13 @@ pub async fn lookups_that_fail_back_off_and_keep_their_first_failure(store: &dyn
     };
     store.record(&[failed(at(140))], at(131)).await.unwrap();
     // Not asked again before the retry time; then with the first failure's time.
-    assert!(store.expired(at(139), lease(139), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .expired(at(139), lease(139), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let again = store.expired(at(141), lease(141), 10).await.unwrap();
     assert_eq!(again[0].lookup_failing_since, Some(at(131)));
     store.record(&[failed(at(200))], at(141)).await.unwrap();
@@ -310,7 +325,13 @@ pub async fn lookups_that_fail_back_off_and_keep_their_first_failure(store: &dyn
         )
         .await
         .unwrap();
-    assert_eq!(store.known_sids(&["SMfound".into(), "SMother".into()]).await.unwrap(), vec!["SMfound".to_string()]);
+    assert_eq!(
+        store
+            .known_sids(&["SMfound".into(), "SMother".into()])
+            .await
+            .unwrap(),
+        vec!["SMfound".to_string()]
+    );
 }
 
 pub async fn an_early_status_waits_for_its_own_accounts_send(store: &dyn Store) {
@@ -366,5 +387,8 @@ pub async fn the_first_nodes_secret_key_is_the_one_recorded(store: &dyn Store) {
     assert_eq!(store.key_fingerprint("bbbb").await.unwrap(), "aaaa");
     let now = chrono::Utc::now();
     let database = store.database_time().await.unwrap();
-    assert!((database - now).abs() < Duration::minutes(5), "{database} {now}");
+    assert!(
+        (database - now).abs() < Duration::minutes(5),
+        "{database} {now}"
+    );
 }
