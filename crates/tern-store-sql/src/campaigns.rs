@@ -4,7 +4,7 @@ macro_rules! campaigns {
     ($store:ty) => {
         use async_trait::async_trait;
         use sqlx::{FromRow, QueryBuilder};
-        use tern_domain::ids::{AccountId, CampaignId, MediaId};
+        use tern_domain::ids::{AccountId, CampaignId, MediaId, SegmentId};
         use tern_store::{
             CampaignChange, CampaignQuery, CampaignRecord, Campaigns, StoreError, StoreResult, decode,
             name_pattern, order_by,
@@ -120,6 +120,30 @@ macro_rules! campaigns {
                 for row in rows {
                     let campaign = row.into_record()?;
                     if tern_store::design_media(&campaign).contains(&media) {
+                        using.push(campaign);
+                    }
+                }
+                Ok(using)
+            }
+
+            async fn campaigns_using_segment(
+                &self,
+                account: AccountId,
+                segment: SegmentId,
+            ) -> StoreResult<Vec<CampaignRecord>> {
+                let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM campaigns WHERE account_id = $1 AND archived_at IS NULL \
+                     AND status NOT IN ('completed', 'cancelled') AND steps LIKE $2 ORDER BY name"
+                )))
+                .bind(account.to_string())
+                .bind(format!("%{segment}%"))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                let mut using = Vec::new();
+                for row in rows {
+                    let campaign = row.into_record()?;
+                    if tern_store::step_segments(&campaign).contains(&segment.to_string()) {
                         using.push(campaign);
                     }
                 }

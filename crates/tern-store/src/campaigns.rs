@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tern_domain::{
     campaign::{CampaignStatus, CampaignType, Channel},
-    ids::{AccountId, CampaignId, MediaId},
+    ids::{AccountId, CampaignId, MediaId, SegmentId},
 };
 
 use crate::StoreResult;
@@ -65,6 +65,19 @@ pub struct CampaignQuery {
     pub offset: u32,
 }
 
+/// The segments a campaign's Segments step names (included or excluded), as saved.
+pub fn step_segments(campaign: &CampaignRecord) -> Vec<String> {
+    let Some(step) = campaign.steps.get("segments") else {
+        return Vec::new();
+    };
+    ["include", "exclude"]
+        .iter()
+        .filter_map(|side| step.get(side).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|id| id.as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Campaigns.
 #[async_trait]
 pub trait Campaigns: Send + Sync {
@@ -81,6 +94,13 @@ pub trait Campaigns: Send + Sync {
         &self,
         account: AccountId,
         media: MediaId,
+    ) -> StoreResult<Vec<CampaignRecord>>;
+    /// The account's campaigns that may still send (not completed, cancelled or archived) whose
+    /// Segments step includes or excludes this segment.
+    async fn campaigns_using_segment(
+        &self,
+        account: AccountId,
+        segment: SegmentId,
     ) -> StoreResult<Vec<CampaignRecord>>;
     async fn list_campaigns(
         &self,

@@ -149,12 +149,23 @@ pub async fn update(
         .into())
 }
 
-/// Deletes a segment.
+/// Deletes a segment that no campaign which may still send (not completed, cancelled or
+/// archived) names; else the answer names those campaigns. (A launched campaign sends from its
+/// launch's snapshot either way; this keeps drafts and the history readable.)
 pub async fn delete(state: &AppState, account: &Account, id: &str) -> AppResult<()> {
-    state
-        .store
-        .delete_segment(account.id, segment_id(id)?)
-        .await?;
+    let id = segment_id(id)?;
+    let using = state.store.campaigns_using_segment(account.id, id).await?;
+    if !using.is_empty() {
+        let names: Vec<String> = using
+            .iter()
+            .map(|c| format!("{:?} ({})", c.name, c.id))
+            .collect();
+        return Err(AppError::Conflict(format!(
+            "this segment is used by {}: remove it from their Segments step, or complete, cancel or archive them first",
+            names.join(", ")
+        )));
+    }
+    state.store.delete_segment(account.id, id).await?;
     Ok(())
 }
 

@@ -239,6 +239,11 @@ pub struct ProgressView {
     /// The codes of `undelivered_by_reason` in a marketer's words.
     pub error_codes: BTreeMap<String, String>,
     pub clicks: u64,
+    /// While the account's provider keeps failing, its messages wait until then (the breaker
+    /// tries again by itself).
+    pub provider_paused_until: Option<chrono::DateTime<Utc>>,
+    /// How many times sending paused because the provider kept failing.
+    pub provider_pauses: u32,
 }
 
 /// Progress, readable at any moment.
@@ -248,6 +253,7 @@ pub async fn progress(state: &AppState, account: &Account, id: &str) -> AppResul
         .await?
         .remove(&campaign.id)
         .unwrap_or_default();
+    let breaker = state.store.breaker(account.id).await?;
     Ok(ProgressView {
         status: tern_store::decode::json_text(&campaign.status),
         audience_written: f.audience_written,
@@ -265,6 +271,10 @@ pub async fn progress(state: &AppState, account: &Account, id: &str) -> AppResul
         failed_by_reason: f.failed_by_reason,
         undelivered_by_reason: f.undelivered_by_reason,
         clicks: state.store.clicks(account.id, campaign.id).await?,
+        provider_paused_until: breaker
+            .and_then(|b| b.open_until)
+            .filter(|until| *until > state.clock.now()),
+        provider_pauses: breaker.map_or(0, |b| b.opened),
     })
 }
 

@@ -39,6 +39,18 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
     // Before anything writes into it (the media store would make it readable by all).
     crate::config::create_private_dir(&config.data_dir)?;
     let store = store::open_migrated(&config).await?;
+    let secret_key = config.secret_key()?;
+    // Every node of one database must hold the same key, or none can read the credentials the
+    // others sealed: the first node's key is recorded (as a fingerprint) and others refused.
+    let fingerprint = secret_key.derive("key fingerprint");
+    let recorded = store.key_fingerprint(&fingerprint).await?;
+    if recorded != fingerprint {
+        anyhow::bail!(
+            "this database's credentials are sealed with another secret key (fingerprint {recorded}; \
+             this node's is {fingerprint}): set TERN_SECRET_KEY to the key the first node uses \
+             (TERN_SECRET_KEY, or secret.key in its data folder)"
+        );
+    }
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .context("install the metrics recorder")?;
@@ -46,7 +58,7 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let state = AppState {
         store,
-        secret_key: config.secret_key()?,
+        secret_key,
         admin_token: config.admin_token.clone().map(Arc::from),
         metrics,
         blobs,

@@ -96,3 +96,27 @@ fn a_first_start_makes_owner_only_files_and_writes_plain_logs_to_a_file() {
         }
     }
 }
+
+/// A second node of the same database started with another secret key could not read the
+/// credentials the first sealed: it is refused at start, with the cause and the way out.
+#[test]
+fn a_node_with_another_secret_key_is_refused_at_start() {
+    let dir = Workdir::new();
+    let (code, _, stderr) = dir.tern(&["accounts", "create", "acme", "--json"], "");
+    assert_eq!(code, 0, "{stderr}");
+    // The first node starts with the key it generates in its data folder.
+    let mut first = common::Server::start(&dir);
+    first.stop();
+    let out = dir
+        .command(&["serve"])
+        .env("TERN_BIND", format!("127.0.0.1:{}", common::free_port()))
+        .env("TERN_SECRET_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("sealed with another secret key") && stderr.contains("TERN_SECRET_KEY"),
+        "{stderr}"
+    );
+}

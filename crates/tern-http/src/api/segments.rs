@@ -76,7 +76,8 @@ pub async fn update(
 /// Deletes a segment.
 #[utoipa::path(delete, operation_id = "delete_segment", path = "/api/v1/segments/{segment_id}", tag = "segments", security(("api_key" = [])),
     params(("segment_id" = String, Path, description = "The segment's id")),
-    responses((status = 204, description = "Deleted"), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "A campaign that may still send uses the segment; the message names it", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     AccountAuth(account, _): AccountAuth,

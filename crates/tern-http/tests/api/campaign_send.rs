@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tern_testkit::{TestAccount, TestApp, images, prism::prism, spawn_app, spawn_app_sending_to};
 
-async fn put_step(app: &TestApp, key: &str, campaign: &str, step: &str, body: Value) {
+pub(crate) async fn put_step(app: &TestApp, key: &str, campaign: &str, step: &str, body: Value) {
     let reply = app
         .call(
             Method::PUT,
@@ -52,7 +52,7 @@ pub(crate) async fn campaign(app: &TestApp, key: &str, body: &str, launch: Value
     campaign_on(app, key, "sms", json!({"body": body}), launch).await
 }
 
-async fn campaign_on(
+pub(crate) async fn campaign_on(
     app: &TestApp,
     key: &str,
     channel: &str,

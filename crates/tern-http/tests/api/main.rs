@@ -1,6 +1,7 @@
 //! The API, black-box over HTTP: one app on port 0 and a fresh database per test.
 
 mod admin;
+mod after_launch;
 mod auth;
 mod campaign_design;
 mod campaign_figures;
