@@ -16,7 +16,10 @@ use axum::{
 };
 use chrono::Utc;
 use serde::Deserialize;
-use tern_app::{AppState, audience::upsert_contacts};
+use tern_app::{
+    AppState,
+    audience::{store_signal, upsert_contacts},
+};
 use tern_domain::{
     contact::{ConsentSource, ContactDraft, ContactInput},
     delivery::keywords::{Keyword, keyword},
@@ -96,15 +99,25 @@ pub async fn inbound(
             // A sender that is not a phone number (a short code's test, an alphanumeric id)
             // has no contact to change: nothing to do.
             if let Ok(draft) = ContactDraft::parse(input, None) {
-                let results = upsert_contacts(
+                let source = ConsentSource::Keyword;
+                match upsert_contacts(
                     state.store.as_ref(),
                     account.id,
-                    &[(draft, ConsentSource::Keyword)],
+                    &[(draft.clone(), source)],
                     Utc::now(),
                 )
-                .await?;
-                if let Some(Err(refused)) = results.first() {
-                    tracing::warn!(account = %account.id, field = %refused.field, "inbound keyword not applied: {}", refused.message);
+                .await
+                {
+                    Ok(results) => {
+                        if let Some(Err(refused)) = results.first() {
+                            tracing::warn!(account = %account.id, field = %refused.field, "inbound keyword not applied: {}", refused.message);
+                        }
+                    }
+                    // Twilio does not send it again: stored in the background instead.
+                    Err(error) => {
+                        tracing::warn!(account = %account.id, %error, "inbound keyword not stored yet; trying again in the background");
+                        store_signal(state.store.clone(), account.id, draft, source);
+                    }
                 }
             }
             // Twilio answers STOP and START itself on its numbers.

@@ -601,16 +601,25 @@ macro_rules! outbox {
                 // One claim at a time across nodes: buckets, caps and consent are read and
                 // booked without another claim in between.
                 crate::dialect::serialise_claims(&mut tx).await?;
-                let blocked: HashSet<String> = sqlx::query_as::<_, (String,)>(
-                    "SELECT account_id FROM provider_breakers WHERE open_until > $1",
+                // Accounts whose breaker is open wait; one whose breaker just closed sends one
+                // message a claim (a probe) until the provider answers again.
+                let breakers: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT account_id, failures, open_until FROM provider_breakers \
+                     WHERE failures >= $1",
                 )
-                .bind(decode::millis(now))
+                .bind(i64::from(BREAKER_FAILURES))
                 .fetch_all(&mut *tx)
                 .await
-                .map_err(map_error)?
-                .into_iter()
-                .map(|(a,)| a)
-                .collect();
+                .map_err(map_error)?;
+                let mut blocked: HashSet<String> = HashSet::new();
+                let mut probing: HashSet<String> = HashSet::new();
+                for (account, _, open_until) in breakers {
+                    if open_until.is_some_and(|until| until > decode::millis(now)) {
+                        blocked.insert(account);
+                    } else {
+                        probing.insert(account);
+                    }
+                }
                 // The senders of running campaigns, with the campaigns' plans.
                 let pairs: Vec<(String, String, String, String, i64)> = sqlx::query_as(
                     "SELECT s.campaign_id, r.account_id, r.plan, s.sender, s.rate FROM run_senders s \
@@ -664,6 +673,9 @@ macro_rules! outbox {
                         continue;
                     }
                     let mut room = limit.min(buckets.room(&sender_key, (*rate).max(1) as u32));
+                    if probing.contains(account) {
+                        room = room.min(1);
+                    }
                     if let Some(throttle) = plans.get(campaign).and_then(|p| p.throttle) {
                         room = room.min(buckets.room(&bucket_key("campaign", campaign), throttle));
                     }
@@ -706,9 +718,13 @@ macro_rules! outbox {
                 let mut moments: HashMap<i64, DateTime<Utc>> = HashMap::new();
                 let mut deferred = Vec::new();
                 let mut skipped = Vec::new();
+                let mut probed: HashSet<&str> = HashSet::new();
                 for row in &candidates {
                     if send.len() as u32 >= limit {
                         break;
+                    }
+                    if probing.contains(&row.account_id) && !probed.insert(&row.account_id) {
+                        continue;
                     }
                     let plan = (row.test == 0).then(|| plans.get(&row.campaign_id)).flatten();
                     let sender_key = bucket_key("sender", &row.sender);
@@ -923,6 +939,8 @@ macro_rules! outbox {
                     }
                     let (failures, open_until) = current.unwrap_or((0, None));
                     // A success means the provider answers: the count starts again after it.
+                    // Past the threshold the count stays there while the breaker is open and
+                    // while it probes, so one more failure opens it again.
                     let failures = if answer.succeeded > 0 {
                         i64::from(answer.failed.min(1))
                     } else {
@@ -939,7 +957,7 @@ macro_rules! outbox {
                          opened = provider_breakers.opened + excluded.opened",
                     )
                     .bind(answer.account.to_string())
-                    .bind(if opens { 0 } else { failures })
+                    .bind(failures)
                     .bind(opens.then_some(until))
                     .bind(i64::from(opens))
                     .execute(&mut *tx)

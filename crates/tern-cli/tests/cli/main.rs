@@ -7,3 +7,4 @@ mod exactly_once;
 mod first_start;
 mod operator;
 mod scripts;
+mod two_nodes;

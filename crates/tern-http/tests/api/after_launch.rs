@@ -105,7 +105,9 @@ async fn edits_after_launch_change_nothing_sent_and_a_used_segment_is_kept() {
         .await;
     assert_eq!(settings.status, StatusCode::OK, "{}", settings.text);
     // The segment is used by a campaign that is still sending: it cannot be deleted.
-    let refused = app.delete(&format!("/api/v1/segments/{segment}"), key).await;
+    let refused = app
+        .delete(&format!("/api/v1/segments/{segment}"), key)
+        .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert!(refused.text.contains(&id), "{}", refused.text);
 
@@ -125,7 +127,9 @@ async fn edits_after_launch_change_nothing_sent_and_a_used_segment_is_kept() {
         );
     }
     // Once the campaign is over, the segment may go.
-    let deleted = app.delete(&format!("/api/v1/segments/{segment}"), key).await;
+    let deleted = app
+        .delete(&format!("/api/v1/segments/{segment}"), key)
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
 }
 

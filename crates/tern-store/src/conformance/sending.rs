@@ -271,13 +271,34 @@ pub async fn a_failing_provider_pauses_its_accounts_claims_for_a_while(store: &d
     assert!(breaker.open_until.unwrap() > at(110));
     assert!(store.breaker(globex).await.unwrap().is_none());
 
-    // While it is open only the other account's messages are claimed; then acme's again.
+    // While it is open only the other account's messages are claimed.
     let during = store.claim(at(100), lease(100), 10).await.unwrap();
     assert!(!during.is_empty());
     assert!(during.iter().all(|c| c.account_id == globex), "{during:?}");
-    let after = store.claim(at(130), lease(130), 10).await.unwrap();
-    assert_eq!(after.len(), 2);
-    assert!(after.iter().all(|c| c.account_id == acme), "{after:?}");
+    // Then one message a claim probes the provider; a failure opens the breaker again.
+    let probe = store.claim(at(130), lease(130), 10).await.unwrap();
+    assert_eq!(probe.len(), 1);
+    assert_eq!(probe[0].account_id, acme);
+    assert_eq!(
+        store
+            .provider_answers(&[failing(1)], at(131))
+            .await
+            .unwrap(),
+        vec![acme]
+    );
+    assert!(
+        store
+            .claim(at(132), lease(132), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A success closes it: the rest goes.
+    store.provider_answers(&[ok], at(150)).await.unwrap();
+    let after = store.claim(at(150), lease(150), 10).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].account_id, acme);
+    assert_eq!(store.breaker(acme).await.unwrap().unwrap().opened, 2);
 }
 
 pub async fn lookups_that_fail_back_off_and_keep_their_first_failure(store: &dyn Store) {
