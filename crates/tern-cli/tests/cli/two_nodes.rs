@@ -198,7 +198,11 @@ fn two_nodes_one_skewed_and_killed_send_exactly_once_within_every_senders_rate()
         twice.is_empty(),
         "{} recipients got more than one message, e.g. {:?}",
         twice.len(),
-        twice.iter().take(5).map(|(to, _)| (to, when(to))).collect::<Vec<_>>()
+        twice
+            .iter()
+            .take(5)
+            .map(|(to, _)| (to, when(to)))
+            .collect::<Vec<_>>()
     );
     assert_eq!(counts.len(), recipients, "someone got nothing");
     let busiest = stub.busiest_second();

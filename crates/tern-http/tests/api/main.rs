@@ -9,6 +9,7 @@ mod campaign_send;
 mod campaigns;
 mod contact_profile;
 mod contacts;
+mod head_of_line;
 mod imports;
 mod isolation;
 mod media;

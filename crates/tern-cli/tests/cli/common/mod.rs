@@ -137,12 +137,14 @@ impl Server {
         // TERN_TEST_NODE_LOGS=<folder> keeps each server's log there, named by its port.
         let keep = std::env::var_os("TERN_TEST_NODE_LOGS")
             .map(|dir| std::path::PathBuf::from(dir).join(format!("{port}.log")));
-        std::thread::spawn(move || match keep.and_then(|p| std::fs::File::create(p).ok()) {
-            Some(mut file) => first.into_iter().map(Ok).chain(lines).for_each(|line| {
-                let _ = writeln!(file, "{}", line.unwrap_or_default());
-            }),
-            None => lines.for_each(drop),
-        });
+        std::thread::spawn(
+            move || match keep.and_then(|p| std::fs::File::create(p).ok()) {
+                Some(mut file) => first.into_iter().map(Ok).chain(lines).for_each(|line| {
+                    let _ = writeln!(file, "{}", line.unwrap_or_default());
+                }),
+                None => lines.for_each(drop),
+            },
+        );
         Self {
             child,
             address: format!("127.0.0.1:{port}"),
