@@ -4,12 +4,15 @@
 # twilio-stub`), without rate limit: seconds from launch to all accepted, messages per second,
 # and the server's peak memory. In the same run, the endpoint's own ceiling: `wrk` posting the
 # same Create request to it.
-# Usage: scripts/send-bench.sh [recipients] [backends]; defaults 100000 "sqlite postgres".
+# Usage: scripts/send-bench.sh [recipients] [backends] [nodes]; defaults 100000 "sqlite postgres" 1.
+# With nodes=2, PostgreSQL runs a second node (`tern serve --role worker`, the same data folder
+# and so the same key) on the same database; SQLite is one node's store and always runs one.
 # Needs release builds (cargo build --release -p tern-cli -p tern-bench) and wrk (apt install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 recipients=${1:-100000}
 backends=${2:-sqlite postgres}
+nodes=${3:-1}
 tern=$(realpath target/release/tern)
 bench=$(realpath target/release/tern-bench)
 pg_admin=${TERN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -17,8 +20,9 @@ work=$(mktemp -d)
 stub_port=18110
 port=18111
 server=
+worker=
 stub=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$stub" ] && kill "$stub" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$worker" ] && kill "$worker" 2>/dev/null; [ -n "$stub" ] && kill "$stub" 2>/dev/null; rm -rf "$work"' EXIT
 
 "$bench" twilio-stub --port "$stub_port" 2> "$work/stub.log" &
 stub=$!
@@ -63,10 +67,18 @@ for backend in $backends; do
     TERN_TWILIO_API_BASE=http://127.0.0.1:$stub_port "$tern" serve > "$work/serve.log" 2>&1 &
   server=$!
   until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.05; done
-  echo "== $backend"
+  label=$backend
+  if [ "$backend" = postgres ] && [ "$nodes" = 2 ]; then
+    TERN_PUBLIC_URL=http://127.0.0.1:$port TERN_TWILIO_API_BASE=http://127.0.0.1:$stub_port \
+      "$tern" serve --role worker > "$work/worker.log" 2>&1 &
+    worker=$!
+    label="$backend (2 nodes)"
+  fi
+  echo "== $label"
   "$bench" send --url "http://127.0.0.1:$port" --key "$key" --recipients "$recipients" | tee "$work/send.out"
   rate=$(sed -n 's/.*messages_per_s=\([0-9]*\).*/\1/p' "$work/send.out")
   echo "server_peak_rss_mb=$(( $(awk '/VmHWM/ {print $2}' /proc/$server/status) / 1024 )) ratio_to_ceiling=$(python3 -c "print(f'{$rate / ${ceiling%.*}:.2f}')")"
   kill "$server"; wait "$server" 2>/dev/null || true; server=
+  if [ -n "$worker" ]; then kill "$worker"; wait "$worker" 2>/dev/null || true; worker=; fi
   if [ "$backend" = postgres ]; then psql "$pg_admin" -qc "DROP DATABASE $db" >/dev/null; fi
 done

@@ -164,6 +164,7 @@ impl Sandbox {
             status: ProviderStatus::Queued,
             body: Some(message.body.to_owned()),
             date_created: Some(Utc::now().to_rfc2822()),
+            direction: Some("outbound-api".into()),
         };
         {
             let mut sent = self.sent.lock().expect("sandbox list");

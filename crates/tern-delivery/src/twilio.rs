@@ -87,6 +87,10 @@ pub struct Listed {
     pub body: Option<String>,
     /// RFC 2822, as Twilio writes it.
     pub date_created: Option<String>,
+    /// `outbound-api` for what the API created; `outbound-reply` for TwiML replies (HELP) and
+    /// Twilio's own answers to STOP; `inbound`.
+    #[serde(default)]
+    pub direction: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -113,10 +113,14 @@ pub async fn inbound(
                             tracing::warn!(account = %account.id, field = %refused.field, "inbound keyword not applied: {}", refused.message);
                         }
                     }
-                    // Twilio does not send it again: stored in the background instead.
-                    Err(error) => {
-                        tracing::warn!(account = %account.id, %error, "inbound keyword not stored yet; trying again in the background");
+                    // Twilio does not send it again: an opt-out is stored in the background
+                    // instead. An opt-in is not retried: late, it could undo a newer STOP.
+                    Err(error) if kind == Keyword::Stop => {
+                        tracing::warn!(account = %account.id, %error, "STOP not stored yet; trying again in the background");
                         store_signal(state.store.clone(), account.id, draft, source);
+                    }
+                    Err(error) => {
+                        tracing::warn!(account = %account.id, %error, "START not stored; the contact stays as it was")
                     }
                 }
             }

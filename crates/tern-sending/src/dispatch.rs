@@ -14,7 +14,7 @@ use tern_domain::{
     contact::ConsentSource,
     delivery::{
         outcome::{Next, Refusal, explain},
-        pacing::{MAX_ATTEMPTS, backoff},
+        pacing::{LATENESS_MICROS, MAX_ATTEMPTS, backoff},
     },
     ids::{AccountId, CampaignId, ContactId},
 };
@@ -112,8 +112,10 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
     }
 }
 
-/// Waits for the message's moment, then sends it if its request can still end before its lease
-/// does; else puts it back (nothing was asked of the provider).
+/// Waits for the message's moment, then sends it — unless it is handed over too late: past its
+/// moment by more than the rate's allowance (it would crowd a second its sender already used),
+/// or too close to the end of its lease for a request to end before it. Such a message is put
+/// back untried.
 async fn send_at_its_moment(
     state: &AppState,
     providers: &Providers,
@@ -124,29 +126,36 @@ async fn send_at_its_moment(
         .to_std()
         .unwrap_or_default();
     tokio::time::sleep(wait).await;
-    let margin = chrono::TimeDelta::seconds(1);
-    let timeout = chrono::TimeDelta::from_std(timeout).expect("seconds");
-    if state.clock.now() + timeout + margin > message.lease_until {
-        tracing::warn!(
+    let late = state.clock.now() - message.not_before;
+    if late > chrono::TimeDelta::microseconds(LATENESS_MICROS) {
+        tracing::debug!(
             message = message.id,
-            "claimed too long ago to be sent within its lease; put back"
+            late_ms = late.num_milliseconds(),
+            "handed over after its moment; put back"
         );
-        return Settled {
-            outcome: Some(Outcome::Requeue {
-                id: message.id,
-                attempts: message.attempts,
-                due_at: state.clock.now(),
-                error: Some("claimed too long ago to be sent within its lease".into()),
-            }),
-            unsubscribe: None,
-            pause: None,
-            answered: None,
-        };
+        return released(message);
     }
-    send_one(state, providers, message).await
+    send_one(state, providers, message, timeout).await
 }
 
-async fn send_one(state: &AppState, providers: &Providers, message: &Claimed) -> Settled {
+fn released(message: &Claimed) -> Settled {
+    Settled {
+        outcome: Some(Outcome::Release {
+            id: message.id,
+            attempts: message.attempts,
+        }),
+        unsubscribe: None,
+        pause: None,
+        answered: None,
+    }
+}
+
+async fn send_one(
+    state: &AppState,
+    providers: &Providers,
+    message: &Claimed,
+    timeout: Duration,
+) -> Settled {
     let mut settled = Settled {
         outcome: None,
         unsubscribe: None,
@@ -165,6 +174,17 @@ async fn send_one(state: &AppState, providers: &Providers, message: &Claimed) ->
             return settled;
         }
     };
+    // Checked last thing before the request: a request that could outlast the lease might
+    // arrive after reconciliation looked for it.
+    let margin = chrono::TimeDelta::seconds(1);
+    let timeout = chrono::TimeDelta::from_std(timeout).expect("seconds");
+    if state.clock.now() + timeout + margin > message.lease_until {
+        tracing::warn!(
+            message = message.id,
+            "too close to the end of its lease to be sent; put back"
+        );
+        return released(message);
+    }
     let callback = status_callback(state, message.account_id);
     let outgoing = Outgoing {
         to: &message.to,

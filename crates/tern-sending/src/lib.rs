@@ -28,49 +28,33 @@ pub struct WorkerOptions {
 }
 
 /// Starts the workers on the current runtime; they run until the process stops. Nothing is
-/// claimed, leased or booked before this node has measured its offset from the database's clock.
+/// claimed, leased or booked before this node has measured its offset from the database's clock
+/// (which the caller keeps measuring: `Clock::keep_synced`).
 pub fn spawn_workers(state: AppState, options: WorkerOptions) {
     tokio::spawn(async move {
-        while let Err(error) = sync_clock(&state).await {
-            tracing::warn!(%error, "reading the database's clock failed; the workers wait");
-            tokio::time::sleep(Duration::from_secs(1)).await;
+        loop {
+            match state.clock.sync(state.store.as_ref()).await {
+                Ok(offset) => {
+                    tracing::info!(
+                        offset_ms = offset.num_milliseconds(),
+                        "the workers start on the database's clock"
+                    );
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "reading the database's clock failed; the workers wait");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
         }
-        tracing::info!(
-            offset_ms = state.clock.offset().num_milliseconds(),
-            "the workers start on the database's clock"
-        );
         start_workers(state, options);
     });
-}
-
-/// Measures this node's offset from the database's clock; says so when it moved by more than a
-/// second (a clock set or drifting).
-async fn sync_clock(state: &AppState) -> Result<(), tern_store::StoreError> {
-    let before = state.clock.offset();
-    let offset = state.clock.sync(state.store.as_ref()).await?;
-    if (offset - before).abs() > chrono::TimeDelta::seconds(1) {
-        tracing::info!(
-            offset_ms = offset.num_milliseconds(),
-            "this node's clock differs from the database's; sending goes by the database's"
-        );
-    }
-    Ok(())
 }
 
 fn start_workers(state: AppState, options: WorkerOptions) {
     let (sandbox, mut callbacks) = Sandbox::start();
     let timeout = options.dispatch.request_timeout();
     let providers = Arc::new(Providers::new(sandbox, &options.twilio_api_base, timeout));
-    // Measured again now and then: clocks drift.
-    let clock = state.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(10)).await;
-            if let Err(error) = sync_clock(&clock).await {
-                tracing::warn!(%error, "reading the database's clock failed");
-            }
-        }
-    });
     tokio::spawn(dispatch::dispatch(
         state.clone(),
         providers.clone(),

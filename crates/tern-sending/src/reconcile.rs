@@ -42,7 +42,18 @@ pub async fn reconcile(state: AppState, providers: Arc<Providers>, options: Disp
             tokio::time::sleep(Duration::from_millis(500)).await;
             continue;
         }
-        let outcomes = look_up(&state, &providers, lost).await;
+        // Within half a lease: past it, another node may take the same messages over.
+        let budget = options.request_timeout().min(options.lease / 2);
+        let outcomes = match tokio::time::timeout(budget, look_up(&state, &providers, lost)).await {
+            Ok(outcomes) => outcomes,
+            Err(_) => {
+                tracing::warn!(
+                    seconds = budget.as_secs(),
+                    "looking lost messages up took too long; they are asked again when their lease ends"
+                );
+                continue;
+            }
+        };
         let found = outcomes
             .iter()
             .filter(|o| matches!(o, Outcome::Sent { .. }))
@@ -161,10 +172,11 @@ fn lookup_failed(message: &Claimed, error: &str, now: chrono::DateTime<Utc>) -> 
     }
 }
 
-/// Which listed message each lost one (all to one recipient) is: one created since its claim
-/// (a minute of clock difference allowed), from its sender, that no other message holds —
-/// with the same text first, else the earliest such (the provider may have rewritten the text:
-/// taking it for sent risks a lost message, sending again risks a double one).
+/// Which listed message each lost one (all to one recipient) is: one the API created since its
+/// claim (a minute of clock difference allowed), from its sender, that no other message holds —
+/// with the same text first; else, when exactly one such message is left, that one (the
+/// provider may have rewritten the text: taking it for sent risks a lost message, sending again
+/// risks a double one).
 pub fn match_lost(
     lost: &[Claimed],
     listed: &[Listed],
@@ -183,7 +195,8 @@ pub fn match_lost(
         let from_sender = message.sender.starts_with("MG")
             || m.from.as_deref().is_none_or(|from| from == message.sender);
         let in_time = created(m).is_none_or(|c| c >= message.claimed_at - TimeDelta::minutes(1));
-        from_sender && in_time
+        let by_the_api = m.direction.as_deref().is_none_or(|d| d == "outbound-api");
+        from_sender && in_time && by_the_api
     };
     let mut found: Vec<Option<Found>> = vec![None; lost.len()];
     for exact in [true, false] {
@@ -191,11 +204,17 @@ pub fn match_lost(
             if found[i].is_some() {
                 continue;
             }
-            let hit = oldest_first.iter().find(|m| {
+            let mut hits = oldest_first.iter().filter(|m| {
                 !taken.contains(m.sid.as_str())
                     && fits(message, m)
                     && (!exact || m.body.as_deref() == Some(message.body.as_str()))
             });
+            let hit = match (exact, hits.next(), hits.next()) {
+                (true, first, _) => first,
+                (false, only, None) => only,
+                // Several texts it could be: none is taken for it.
+                (false, _, Some(_)) => None,
+            };
             if let Some(m) = hit {
                 taken.insert(&m.sid);
                 found[i] = Some(Found {
@@ -244,6 +263,7 @@ mod tests {
             status: ProviderStatus::Sent,
             body: Some(body.into()),
             date_created: Some(at(created).to_rfc2822()),
+            direction: Some("outbound-api".into()),
         }
     }
 
@@ -276,6 +296,32 @@ mod tests {
             .map(|f| f.as_ref().map(|f| f.sid.as_str()))
             .collect();
         assert_eq!(sids, [Some("SM1"), Some("SM2")]);
+    }
+
+    #[test]
+    fn replies_and_ambiguous_near_matches_are_not_taken() {
+        let a = lost(1, "Sale today", "2026-06-01T10:00:00Z");
+        let mut reply = listed(
+            "SMreply",
+            "+14155550001",
+            "Reply STOP to opt out",
+            "2026-06-01T10:00:01Z",
+        );
+        reply.direction = Some("outbound-reply".into());
+        assert_eq!(
+            match_lost(std::slice::from_ref(&a), &[reply], &HashSet::new()),
+            [None]
+        );
+        let two = [
+            listed("SM1", "+14155550001", "Sale: today", "2026-06-01T10:00:01Z"),
+            listed(
+                "SM2",
+                "+14155550001",
+                "Other: today",
+                "2026-06-01T10:00:02Z",
+            ),
+        ];
+        assert_eq!(match_lost(&[a], &two, &HashSet::new()), [None]);
     }
 
     #[test]

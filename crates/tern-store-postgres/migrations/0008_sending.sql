@@ -13,7 +13,7 @@ CREATE TABLE run_senders (
 );
 INSERT INTO run_senders (campaign_id, sender, rate)
     SELECT campaign_id, sender, MAX(sender_rate) FROM messages
-    WHERE test = 0 AND state = 'queued' GROUP BY campaign_id, sender;
+    WHERE test = 0 AND state IN ('queued', 'sending') GROUP BY campaign_id, sender;
 
 -- Due messages of one campaign and sender, in claim order; test messages apart.
 CREATE INDEX messages_sender_due ON messages (campaign_id, sender, due_at, id)

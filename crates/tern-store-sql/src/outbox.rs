@@ -113,7 +113,8 @@ macro_rules! outbox {
 
         const CANDIDATE_SELECT: &str = "SELECT m.id, m.account_id, m.campaign_id, m.contact_id, \
             m.test, m.sender, m.sender_rate, m.units, m.timezone, m.due_at, m.media, \
-            COALESCE(ct.consent, 'subscribed') AS consent, \
+            COALESCE(ct.consent, CASE WHEN m.test = 1 THEN 'subscribed' ELSE 'unknown' END) \
+            AS consent, \
             CAST(CASE WHEN a.mms_enabled THEN 1 ELSE 0 END AS BIGINT) AS mms_enabled \
             FROM messages m LEFT JOIN contacts ct ON ct.id = m.contact_id \
             JOIN accounts a ON a.id = m.account_id";
@@ -700,19 +701,19 @@ macro_rules! outbox {
                     return Ok(Vec::new());
                 }
                 candidates.sort_by_key(|c| (c.due_at, c.id));
-                // What the frequency caps need, counted now that no other claim can add to it.
-                let mut sent_recently: HashMap<i64, u32> = HashMap::new();
-                let longest_cap = plans.values().filter_map(|p| p.frequency_cap).map(|c| c.days).max();
-                if let Some(days) = longest_cap {
-                    let contacts: Vec<i64> = candidates
-                        .iter()
-                        .filter(|c| c.test == 0)
-                        .filter_map(|c| c.contact_id)
-                        .collect();
-                    // Counted over the longest cap's days: shorter caps are checked against
-                    // that count too, which can only hold a contact back, never send extra.
-                    sent_recently =
-                        sent_since(&mut tx, &contacts, now - Duration::days(i64::from(days))).await?;
+                // What the frequency caps need, counted now that no other claim can add to it:
+                // per cap length in days, so each campaign's cap counts its own window.
+                let contacts: Vec<i64> = candidates
+                    .iter()
+                    .filter(|c| c.test == 0)
+                    .filter_map(|c| c.contact_id)
+                    .collect();
+                let cap_days: BTreeSet<u32> =
+                    plans.values().filter_map(|p| p.frequency_cap).map(|c| c.days).collect();
+                let mut sent_recently: HashMap<u32, HashMap<i64, u32>> = HashMap::new();
+                for days in cap_days {
+                    let since = now - Duration::days(i64::from(days));
+                    sent_recently.insert(days, sent_since(&mut tx, &contacts, since).await?);
                 }
                 let mut send: Vec<Value> = Vec::new();
                 let mut moments: HashMap<i64, DateTime<Utc>> = HashMap::new();
@@ -735,9 +736,10 @@ macro_rules! outbox {
                         units: row.units.max(1) as u32,
                         campaign: plan.map(|p| (campaign_key.as_str(), p)),
                         timezone: row.timezone.as_deref().and_then(|z| z.parse().ok()),
-                        sent_recently: row
-                            .contact_id
-                            .and_then(|c| sent_recently.get(&c).copied())
+                        sent_recently: plan
+                            .and_then(|p| p.frequency_cap)
+                            .zip(row.contact_id)
+                            .and_then(|(cap, c)| sent_recently.get(&cap.days)?.get(&c).copied())
                             .unwrap_or(0),
                         consent: row.consent.parse().unwrap_or(Consent::Unknown),
                         mms_refused: row.mms_enabled == 0 && row.media != "[]",
@@ -748,7 +750,9 @@ macro_rules! outbox {
                             moments.insert(row.id, at);
                             // A second message to the same contact in this claim counts this one.
                             if let (Some(contact), 0) = (row.contact_id, row.test) {
-                                *sent_recently.entry(contact).or_default() += 1;
+                                for counts in sent_recently.values_mut() {
+                                    *counts.entry(contact).or_default() += 1;
+                                }
                             }
                         }
                         Decision::Defer(at) => {
@@ -821,6 +825,7 @@ macro_rules! outbox {
                 let mut requeued = Vec::new();
                 let mut failed = Vec::new();
                 let mut lookups = Vec::new();
+                let mut released = Vec::new();
                 for outcome in outcomes {
                     match outcome {
                         Outcome::Sent { id, attempts, sid, status } => sent.push(json!({
@@ -835,6 +840,9 @@ macro_rules! outbox {
                             "id": id, "attempts": attempts, "reason": reason, "code": code,
                             "message": message,
                         })),
+                        Outcome::Release { id, attempts } => {
+                            released.push(json!({ "id": id, "attempts": attempts }))
+                        }
                         Outcome::LookupFailed { id, attempts, retry_at } => lookups.push(json!({
                             "id": id, "attempts": attempts, "retry_at": decode::millis(*retry_at),
                         })),
@@ -887,6 +895,20 @@ macro_rules! outbox {
                     ),
                     now,
                     failed,
+                )
+                .await?;
+                update_rows(
+                    &mut tx,
+                    &[("id", "bigint"), ("attempts", "bigint")],
+                    &format!(
+                        "UPDATE messages SET state = CASE WHEN EXISTS (SELECT 1 FROM campaigns c \
+                         WHERE c.id = messages.campaign_id AND c.status = 'cancelled') \
+                         AND messages.test = 0 THEN 'cancelled' ELSE 'queued' END, \
+                         attempts = messages.attempts - 1, lease_until = NULL, updated_at = $1 \
+                         FROM u WHERE {fenced}"
+                    ),
+                    now,
+                    released,
                 )
                 .await?;
                 update_rows(
@@ -1093,6 +1115,10 @@ macro_rules! outbox {
                     });
                 }
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
+                if to == CampaignStatus::Cancelled {
+                    // Not while a claim marks the same rows (they would lock in other orders).
+                    crate::dialect::serialise_claims(&mut tx).await?;
+                }
                 save_status(&mut tx, &current, to, change).await?;
                 if to == CampaignStatus::Cancelled {
                     sqlx::query(

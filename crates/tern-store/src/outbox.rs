@@ -122,6 +122,9 @@ pub enum Outcome {
         code: Option<u32>,
         message: String,
     },
+    /// Never handed to the provider (its moment passed, or its lease would end first): queued
+    /// again as it was, the attempt not counted.
+    Release { id: i64, attempts: u32 },
     /// Reconciliation could not ask the provider: still `sending`, looked up again at
     /// `retry_at`; the time of the first failure is kept.
     LookupFailed {

@@ -1,7 +1,8 @@
-//! Consent signals that will not come again — a STOP or START keyword, the provider's report
-//! that a recipient opted out (21610) — are stored whatever it takes: a write that loses to
-//! others is tried again, backing off, for as long as the process runs, and the caller does not
-//! wait for it (the provider does not send the signal twice).
+//! Opt-outs that will not come again — a STOP keyword, the provider's report that a recipient
+//! opted out (21610) — are stored whatever it takes: a write that loses to others is tried
+//! again, backing off, for as long as the process runs, and the caller does not wait for it (the
+//! provider does not send the signal twice). Only opt-outs: a late opt-in could undo a newer
+//! opt-out.
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,7 +15,7 @@ use tern_store::Store;
 
 use super::upsert_contacts;
 
-/// Stores `draft` (a consent change) in the background until it is stored or refused.
+/// Stores `draft` (an opt-out) in the background until it is stored or refused.
 pub fn store_signal(
     store: Arc<dyn Store>,
     account: AccountId,

@@ -228,10 +228,12 @@ pub struct ProgressView {
     pub cancelled: u64,
     /// Never attempted.
     pub skipped: u64,
-    /// Skipped by reason (`unsubscribed`, `no_consent`, `frequency_cap`, …).
+    /// Skipped by reason (`unsubscribed`, `no_consent` — asked again when the message is sent —,
+    /// `frequency_cap`, `mms_disabled`, …).
     pub skipped_by_reason: BTreeMap<String, u64>,
     /// Failed by reason (`invalid_number`, `unsubscribed`, `not_sms_capable`, `failed`,
-    /// `gave_up`); sums to `failed`.
+    /// `gave_up`, `unknown` — the provider could not be asked for 15 minutes whether it has
+    /// the message); sums to `failed`.
     pub failed_by_reason: BTreeMap<String, u64>,
     /// Undelivered by the carrier's error code (`30003`, …; `none` when it gave none); sums to
     /// `undelivered`.

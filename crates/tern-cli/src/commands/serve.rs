@@ -65,6 +65,9 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         public_url: config.public_url.as_str().into(),
         clock: tern_app::Clock::default(),
     };
+    // Every role judges times by the database's clock (a launch's send time, the workers'
+    // leases), measured again now and then.
+    tokio::spawn(state.clock.clone().keep_synced(state.store.clone()));
     if roles.contains(&Role::Worker) {
         tern_sending::spawn_workers(
             state.clone(),

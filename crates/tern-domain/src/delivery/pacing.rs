@@ -35,7 +35,9 @@ pub const LATENESS_MICROS: i64 = 50_000;
 /// The spacing between units of a limit of `rate` per second, in microseconds: `rate` units
 /// and one late request fit in any second.
 pub fn spacing_micros(rate: u32) -> i64 {
-    (1_000_000 + LATENESS_MICROS) / i64::from(rate.max(1))
+    // Rounded up: rounded down, `rate` spacings could fall short of the second and let one more in.
+    let rate = i64::from(rate.max(1));
+    (1_000_000 + LATENESS_MICROS + rate - 1) / rate
 }
 
 /// Rate limits as token buckets with a burst of one message: each key's next free moment
@@ -243,12 +245,16 @@ mod tests {
 
     #[test]
     fn no_second_sees_more_than_the_limit_even_with_late_requests() {
-        for rate in [1, 3, 20, 30, 100] {
+        for rate in [1, 3, 7, 19, 20, 30, 97, 100, 1_000, 9_999] {
             let step = spacing_micros(rate);
             // Any second holds at most `rate` moments when each may arrive up to the lateness
             // late: the moments in [a - lateness, a + 1 s) number at most ceil((1 s + lateness) / step).
             let most = (1_000_000 + LATENESS_MICROS + step - 1) / step;
             assert!(most <= i64::from(rate), "{rate}: {most}");
+            assert!(
+                i64::from(rate) * step >= 1_000_000 + LATENESS_MICROS,
+                "{rate}"
+            );
         }
     }
 

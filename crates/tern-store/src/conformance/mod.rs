@@ -62,6 +62,7 @@ macro_rules! conformance_suite {
             lookups_that_fail_back_off_and_keep_their_first_failure,
             an_early_status_waits_for_its_own_accounts_send,
             the_first_nodes_secret_key_is_the_one_recorded,
+            each_campaigns_cap_counts_its_own_days,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {

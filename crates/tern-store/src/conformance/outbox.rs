@@ -33,6 +33,13 @@ pub(super) fn plan() -> RunPlan {
     }
 }
 
+pub(super) fn capped_plan(cap: FrequencyCap) -> RunPlan {
+    RunPlan {
+        frequency_cap: Some(cap),
+        ..plan()
+    }
+}
+
 pub(super) fn message(contact: ContactId, to: &str, rate: u32) -> NewMessage {
     NewMessage {
         contact_id: Some(contact),

@@ -413,3 +413,53 @@ pub async fn the_first_nodes_secret_key_is_the_one_recorded(store: &dyn Store) {
         "{database} {now}"
     );
 }
+
+pub async fn each_campaigns_cap_counts_its_own_days(store: &dyn Store) {
+    use tern_domain::account::FrequencyCap;
+    let acme = account(store, 1, "acme").await;
+    let ids = contacts(store, acme, 1).await;
+    let capped = |days| crate::conformance::outbox::capped_plan(FrequencyCap { messages: 1, days });
+    // A message ten days ago...
+    let earlier = launched(store, acme, 10, plan()).await;
+    let mut first = message(ids[0], "+14155550100", 50);
+    first.links.clear();
+    store
+        .add_messages(&earlier, &[first.clone()], Some(ids[0]), true)
+        .await
+        .unwrap();
+    let sent = store.claim(at(100), lease(100), 10).await.unwrap();
+    store
+        .record(
+            &[Outcome::Sent {
+                id: sent[0].id,
+                attempts: 1,
+                sid: "SMearlier".into(),
+                status: ProviderStatus::Delivered,
+            }],
+            at(100),
+        )
+        .await
+        .unwrap();
+    // ...caps a campaign allowing one a month, not one allowing one a day.
+    let monthly = launched(store, acme, 11, capped(30)).await;
+    let daily = launched(store, acme, 12, capped(1)).await;
+    for run in [&monthly, &daily] {
+        let mut m = first.clone();
+        m.due_at = at(100 + 10 * 86_400);
+        store
+            .add_messages(run, &[m], Some(ids[0]), true)
+            .await
+            .unwrap();
+    }
+    let later = 100 + 10 * 86_400;
+    let claimed = store.claim(at(later), lease(later), 10).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|c| c.campaign_id).collect::<Vec<_>>(),
+        vec![daily.campaign_id]
+    );
+    let skipped = store
+        .messages(acme, monthly.campaign_id, false, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(skipped[0].reason.as_deref(), Some("frequency_cap"));
+}
