@@ -42,18 +42,10 @@ pub async fn reconcile(state: AppState, providers: Arc<Providers>, options: Disp
             tokio::time::sleep(Duration::from_millis(500)).await;
             continue;
         }
-        // Within half a lease: past it, another node may take the same messages over.
-        let budget = options.request_timeout().min(options.lease / 2);
-        let outcomes = match tokio::time::timeout(budget, look_up(&state, &providers, lost)).await {
-            Ok(outcomes) => outcomes,
-            Err(_) => {
-                tracing::warn!(
-                    seconds = budget.as_secs(),
-                    "looking lost messages up took too long; they are asked again when their lease ends"
-                );
-                continue;
-            }
-        };
+        // Within half a lease: past it, another node may take the same messages over. What
+        // was not looked up by then is asked again when its new lease ends.
+        let deadline = tokio::time::Instant::now() + options.request_timeout().min(options.lease / 2);
+        let outcomes = look_up(&state, &providers, lost, deadline).await;
         let found = outcomes
             .iter()
             .filter(|o| matches!(o, Outcome::Sent { .. }))
@@ -70,7 +62,12 @@ pub async fn reconcile(state: AppState, providers: Arc<Providers>, options: Disp
 }
 
 /// Each lost message's outcome: found, absent, or its lookup failed.
-async fn look_up(state: &AppState, providers: &Arc<Providers>, lost: Vec<Claimed>) -> Vec<Outcome> {
+async fn look_up(
+    state: &AppState,
+    providers: &Arc<Providers>,
+    lost: Vec<Claimed>,
+    deadline: tokio::time::Instant,
+) -> Vec<Outcome> {
     let mut recipients: BTreeMap<(AccountId, String), Vec<Claimed>> = BTreeMap::new();
     for message in lost {
         recipients
@@ -96,7 +93,16 @@ async fn look_up(state: &AppState, providers: &Arc<Providers>, lost: Vec<Claimed
             (messages, listed)
         });
     }
-    let listed: Vec<(Vec<Claimed>, Result<Vec<Listed>, String>)> = lookups.join_all().await;
+    let mut listed: Vec<(Vec<Claimed>, Result<Vec<Listed>, String>)> = Vec::new();
+    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, lookups.join_next()).await {
+        if let Ok(done) = done {
+            listed.push(done);
+        }
+    }
+    if !lookups.is_empty() {
+        tracing::warn!(left = lookups.len(), "recipients not looked up in time; asked again later");
+        lookups.abort_all();
+    }
     // A message the outbox already holds is some other message's, not a lost one's.
     let sids: Vec<String> = listed
         .iter()
