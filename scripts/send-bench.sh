@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 recipients=${1:-100000}
 backends=${2:-sqlite postgres}
 nodes=${3:-1}
-tern=$(realpath target/release/tern)
-bench=$(realpath target/release/tern-bench)
+# TERN_BIN and BENCH_BIN name other builds (old code against new in one run).
+tern=$(realpath "${TERN_BIN:-target/release/tern}")
+bench=$(realpath "${BENCH_BIN:-target/release/tern-bench}")
 pg_admin=${TERN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 work=$(mktemp -d)
 stub_port=18110

@@ -35,6 +35,14 @@ pub(crate) const LABELS: &[(&str, &str)] = &[
     ("invalid_number", "Number not valid"),
     ("not_sms_capable", "Cannot receive SMS"),
     ("gave_up", "Not sent after repeated tries"),
+    (
+        "mms_disabled",
+        "Picture messages turned off for the account",
+    ),
+    (
+        "unknown",
+        "Outcome unknown: Twilio could not be asked for 15 minutes",
+    ),
     ("body", "Message"),
     ("media", "Picture"),
     ("channel", "Channel"),

@@ -5,7 +5,11 @@
 //! the providers answered feeds each account's breaker. A message whose outcome was lost stays
 //! `sending` until its lease ends, and is then reconciled (`reconcile`).
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::Utc;
 use tern_delivery::twilio::{Answer, From, Outgoing};
@@ -72,15 +76,18 @@ fn lease(options: &DispatchOptions) -> chrono::TimeDelta {
 pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: DispatchOptions) {
     let (settled, outcomes) = mpsc::channel::<Settled>(4 * options.batch as usize);
     tokio::spawn(record(state.clone(), outcomes, options.batch as usize));
-    let slots = Arc::new(Semaphore::new(options.concurrency));
+    // Messages claimed and not settled yet: each waits for its moment, then for one of the
+    // requests in flight.
+    let slots = Arc::new(Semaphore::new(options.concurrency * 4));
+    let requests = Arc::new(Semaphore::new(options.concurrency));
     // Idle, the outbox is asked less and less often, up to four times a second.
     let mut idle = Duration::from_millis(20);
     loop {
-        // Claim no more than can be sent at once (a claimed message waits for nothing), and
+        // Claim no more than can wait (a second's worth at most, by the pacing horizon), and
         // not for every slot that frees: a claim is a transaction.
-        let quarter = (options.concurrency / 4).max(1);
-        if slots.available_permits() < quarter {
-            let _ = slots.acquire_many(quarter as u32).await;
+        let least = options.concurrency.max(1);
+        if slots.available_permits() < least {
+            let _ = slots.acquire_many(least as u32).await;
             continue;
         }
         let free = slots.available_permits().min(options.batch as usize) as u32;
@@ -102,9 +109,11 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
         for message in claimed {
             let slot = slots.clone().acquire_owned().await.expect("never closed");
             let (state, providers, settled) = (state.clone(), providers.clone(), settled.clone());
+            let requests = requests.clone();
             let timeout = options.request_timeout();
             tokio::spawn(async move {
-                let result = send_at_its_moment(&state, &providers, &message, timeout).await;
+                let result =
+                    send_at_its_moment(&state, &providers, &requests, &message, timeout).await;
                 let _ = settled.send(result).await;
                 drop(slot);
             });
@@ -119,6 +128,7 @@ pub async fn dispatch(state: AppState, providers: Arc<Providers>, options: Dispa
 async fn send_at_its_moment(
     state: &AppState,
     providers: &Providers,
+    requests: &Semaphore,
     message: &Claimed,
     timeout: Duration,
 ) -> Settled {
@@ -126,6 +136,7 @@ async fn send_at_its_moment(
         .to_std()
         .unwrap_or_default();
     tokio::time::sleep(wait).await;
+    let _request = requests.acquire().await.expect("never closed");
     let late = state.clock.now() - message.not_before;
     if late > chrono::TimeDelta::microseconds(LATENESS_MICROS) {
         tracing::debug!(
@@ -279,6 +290,7 @@ pub fn status_callback(state: &AppState, account: AccountId) -> String {
 /// Writes outcomes in batches: the first that arrives, and whatever follows within a moment.
 async fn record(state: AppState, mut outcomes: mpsc::Receiver<Settled>, batch: usize) {
     let mut pending: Vec<Settled> = Vec::with_capacity(batch);
+    let mut reported = HashMap::new();
     loop {
         if outcomes.recv_many(&mut pending, batch).await == 0 {
             return;
@@ -295,7 +307,7 @@ async fn record(state: AppState, mut outcomes: mpsc::Receiver<Settled>, batch: u
             tracing::warn!(%error, "recording outcomes failed; trying again");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        count_answers(&state, &pending).await;
+        count_answers(&state, &pending, &mut reported).await;
         for settled in pending.drain(..) {
             if let Some((account, contact)) = settled.unsubscribe {
                 let state = state.clone();
@@ -308,8 +320,14 @@ async fn record(state: AppState, mut outcomes: mpsc::Receiver<Settled>, batch: u
     }
 }
 
-/// Feeds what the providers answered to the accounts' breakers.
-async fn count_answers(state: &AppState, settled: &[Settled]) {
+/// Feeds what the providers answered to the accounts' breakers: every failure, and successes
+/// at most every few seconds per account (a success only resets the count, which needs no
+/// haste, and writing it with every batch would cost a transaction each time).
+async fn count_answers(
+    state: &AppState,
+    settled: &[Settled],
+    reported: &mut HashMap<AccountId, std::time::Instant>,
+) {
     let mut answers: BTreeMap<AccountId, ProviderAnswers> = BTreeMap::new();
     for (account, answered) in settled.iter().filter_map(|s| s.answered) {
         let entry = answers.entry(account).or_insert(ProviderAnswers {
@@ -323,7 +341,22 @@ async fn count_answers(state: &AppState, settled: &[Settled]) {
             entry.failed += 1;
         }
     }
-    let answers: Vec<ProviderAnswers> = answers.into_values().collect();
+    let now = std::time::Instant::now();
+    let answers: Vec<ProviderAnswers> = answers
+        .into_values()
+        .filter(|a| {
+            a.failed > 0
+                || reported
+                    .get(&a.account)
+                    .is_none_or(|at| now.duration_since(*at) > Duration::from_secs(5))
+        })
+        .collect();
+    if answers.is_empty() {
+        return;
+    }
+    for answer in &answers {
+        reported.insert(answer.account, now);
+    }
     match state
         .store
         .provider_answers(&answers, state.clock.now())
@@ -359,27 +392,23 @@ async fn unsubscribe_once(
     account: AccountId,
     contact: ContactId,
 ) -> Result<(), tern_app::AppError> {
-    let result = async {
-        let stored = state.store.contact(account, contact).await?;
-        let input = tern_domain::contact::ContactInput {
-            external_id: stored.state.external_id.as_deref(),
-            phone: stored.state.phone.as_deref(),
-            attributes: None,
-            consent: Some("unsubscribed"),
-        };
-        let draft = tern_domain::contact::ContactDraft::parse(input, None)
-            .map_err(|e| tern_app::AppError::Internal(format!("{e:?}")))?;
-        upsert_contacts(
-            state.store.as_ref(),
-            account,
-            &[(draft, ConsentSource::Provider)],
-            Utc::now(),
-        )
-        .await?;
-        Ok::<_, tern_app::AppError>(())
-    }
-    .await;
-    result
+    let stored = state.store.contact(account, contact).await?;
+    let input = tern_domain::contact::ContactInput {
+        external_id: stored.state.external_id.as_deref(),
+        phone: stored.state.phone.as_deref(),
+        attributes: None,
+        consent: Some("unsubscribed"),
+    };
+    let draft = tern_domain::contact::ContactDraft::parse(input, None)
+        .map_err(|e| tern_app::AppError::Internal(format!("{e:?}")))?;
+    upsert_contacts(
+        state.store.as_ref(),
+        account,
+        &[(draft, ConsentSource::Provider)],
+        Utc::now(),
+    )
+    .await?;
+    Ok(())
 }
 
 async fn pause(state: &AppState, account: AccountId, campaign: CampaignId, why: &str) {

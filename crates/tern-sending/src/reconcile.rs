@@ -44,7 +44,8 @@ pub async fn reconcile(state: AppState, providers: Arc<Providers>, options: Disp
         }
         // Within half a lease: past it, another node may take the same messages over. What
         // was not looked up by then is asked again when its new lease ends.
-        let deadline = tokio::time::Instant::now() + options.request_timeout().min(options.lease / 2);
+        let deadline =
+            tokio::time::Instant::now() + options.request_timeout().min(options.lease / 2);
         let outcomes = look_up(&state, &providers, lost, deadline).await;
         let found = outcomes
             .iter()
@@ -60,6 +61,9 @@ pub async fn reconcile(state: AppState, providers: Arc<Providers>, options: Disp
         }
     }
 }
+
+/// One recipient's lost messages and what the provider listed for them (or why it could not).
+type Lookup = (Vec<Claimed>, Result<Vec<Listed>, String>);
 
 /// Each lost message's outcome: found, absent, or its lookup failed.
 async fn look_up(
@@ -93,14 +97,17 @@ async fn look_up(
             (messages, listed)
         });
     }
-    let mut listed: Vec<(Vec<Claimed>, Result<Vec<Listed>, String>)> = Vec::new();
+    let mut listed: Vec<Lookup> = Vec::new();
     while let Ok(Some(done)) = tokio::time::timeout_at(deadline, lookups.join_next()).await {
         if let Ok(done) = done {
             listed.push(done);
         }
     }
     if !lookups.is_empty() {
-        tracing::warn!(left = lookups.len(), "recipients not looked up in time; asked again later");
+        tracing::warn!(
+            left = lookups.len(),
+            "recipients not looked up in time; asked again later"
+        );
         lookups.abort_all();
     }
     // A message the outbox already holds is some other message's, not a lost one's.

@@ -56,6 +56,34 @@ macro_rules! campaigns {
             serde_json::Value::Object(campaign.steps.clone()).to_string()
         }
 
+        /// The account's campaigns that may still send (not completed, cancelled or archived)
+        /// whose steps name `id` and that `uses` says really use it: the id's text in the
+        /// steps' JSON narrows the search, the steps decide.
+        async fn live_mentioning(
+            store: &$store,
+            account: AccountId,
+            id: &str,
+            uses: impl Fn(&CampaignRecord) -> bool,
+        ) -> StoreResult<Vec<CampaignRecord>> {
+            let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM campaigns WHERE account_id = $1 AND archived_at IS NULL \
+                 AND status NOT IN ('completed', 'cancelled') AND steps LIKE $2 ORDER BY name"
+            )))
+            .bind(account.to_string())
+            .bind(format!("%{id}%"))
+            .fetch_all(&store.pool)
+            .await
+            .map_err(map_error)?;
+            let mut using = Vec::new();
+            for row in rows {
+                let campaign = row.into_record()?;
+                if uses(&campaign) {
+                    using.push(campaign);
+                }
+            }
+            Ok(using)
+        }
+
         #[async_trait]
         impl Campaigns for $store {
             async fn create_campaign(
@@ -106,24 +134,10 @@ macro_rules! campaigns {
                 account: AccountId,
                 media: MediaId,
             ) -> StoreResult<Vec<CampaignRecord>> {
-                // The id's text in the steps' JSON narrows the search; the design decides.
-                let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM campaigns WHERE account_id = $1 AND archived_at IS NULL \
-                     AND status NOT IN ('completed', 'cancelled') AND steps LIKE $2 ORDER BY name"
-                )))
-                .bind(account.to_string())
-                .bind(format!("%{media}%"))
-                .fetch_all(&self.pool)
+                live_mentioning(self, account, &media.to_string(), |campaign| {
+                    tern_store::design_media(campaign).contains(&media)
+                })
                 .await
-                .map_err(map_error)?;
-                let mut using = Vec::new();
-                for row in rows {
-                    let campaign = row.into_record()?;
-                    if tern_store::design_media(&campaign).contains(&media) {
-                        using.push(campaign);
-                    }
-                }
-                Ok(using)
             }
 
             async fn campaigns_using_segment(
@@ -131,23 +145,11 @@ macro_rules! campaigns {
                 account: AccountId,
                 segment: SegmentId,
             ) -> StoreResult<Vec<CampaignRecord>> {
-                let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM campaigns WHERE account_id = $1 AND archived_at IS NULL \
-                     AND status NOT IN ('completed', 'cancelled') AND steps LIKE $2 ORDER BY name"
-                )))
-                .bind(account.to_string())
-                .bind(format!("%{segment}%"))
-                .fetch_all(&self.pool)
+                let id = segment.to_string();
+                live_mentioning(self, account, &id, |campaign| {
+                    tern_store::step_segments(campaign).contains(&id)
+                })
                 .await
-                .map_err(map_error)?;
-                let mut using = Vec::new();
-                for row in rows {
-                    let campaign = row.into_record()?;
-                    if tern_store::step_segments(&campaign).contains(&segment.to_string()) {
-                        using.push(campaign);
-                    }
-                }
-                Ok(using)
             }
 
             async fn list_campaigns(

@@ -16,7 +16,7 @@ macro_rules! outbox {
             contact::Consent,
             delivery::{
                 outcome::ProviderStatus,
-                pacing::{Buckets, Candidate, Decision, RunPlan, decide},
+                pacing::{BOOKING_LEAD, Buckets, Candidate, Decision, RunPlan, decide},
             },
             ids::{AccountId, CampaignId, ContactId},
         };
@@ -598,10 +598,19 @@ macro_rules! outbox {
                 lease_until: DateTime<Utc>,
                 limit: u32,
             ) -> StoreResult<Vec<Claimed>> {
+                let asked = std::time::Instant::now();
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 // One claim at a time across nodes: buckets, caps and consent are read and
                 // booked without another claim in between.
                 crate::dialect::serialise_claims(&mut tx).await?;
+                // Time spent waiting for the other claims passed: moments booked from before
+                // it would be due already when this claim ends.
+                let waited = Duration::from_std(asked.elapsed()).unwrap_or_default();
+                let (now, lease_until) = if waited > Duration::milliseconds(10) {
+                    (now + waited, lease_until + waited)
+                } else {
+                    (now, lease_until)
+                };
                 // Accounts whose breaker is open wait; one whose breaker just closed sends one
                 // message a claim (a probe) until the provider answers again.
                 let breakers: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
@@ -658,7 +667,7 @@ macro_rules! outbox {
                 if pairs.is_empty() && tests.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut buckets = Buckets::new(now);
+                let mut buckets = Buckets::new(now + BOOKING_LEAD);
                 buckets.free_at = read_buckets(&mut tx, &names).await?;
                 let before = buckets.free_at.clone();
                 // Due messages sender by sender, as many as the sender (and the campaign's
@@ -946,6 +955,9 @@ macro_rules! outbox {
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<AccountId>> {
                 let mut opened = Vec::new();
+                if answers.is_empty() {
+                    return Ok(opened);
+                }
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
                 for answer in answers {
                     let current: Option<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(

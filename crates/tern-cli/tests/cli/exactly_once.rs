@@ -7,41 +7,13 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{Server, Workdir};
+use common::{Server, Workdir, api::Api};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use tern_testkit::twilio_stub::TwilioStub;
 
 const RECIPIENTS: usize = 5_000;
 const KILLS: usize = 8;
-
-struct Api {
-    client: reqwest::Client,
-    key: String,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        server: &Server,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Value {
-        let mut request = self
-            .client
-            .request(method, format!("http://{}{path}", server.address))
-            .bearer_auth(&self.key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("the server answers");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        assert!(status.is_success(), "{path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-}
 
 /// A pseudo-random pause from a seed, so that kills fall at varied moments.
 fn pause(seed: &mut u64) -> Duration {
@@ -86,34 +58,18 @@ fn every_recipient_gets_exactly_one_message_though_the_server_is_killed_again_an
         ("TERN_SEND_LEASE_SECS", "4"),
     ];
     let mut server = Server::start_with(&dir, &env);
-    let api = Api {
-        client: reqwest::Client::new(),
-        key: key["key"].as_str().unwrap().to_owned(),
-    };
-    let campaign = runtime.block_on(async {
-        api.call(&server, Method::PATCH, "/api/v1/settings", Some(json!({
-            "senders": [{"country": "US", "kind": "phone_number", "address": "+14155550100", "segments_per_second": 1500}],
-            "quiet_hours": {"allowed_from": "00:00", "allowed_until": "23:59"},
-            "twilio": {"account_sid": format!("AC{}", "0".repeat(32)), "auth_token": "f".repeat(32)},
-        }))).await;
-        let segment = api.call(&server, Method::POST, "/api/v1/segments", Some(json!({
-            "name": "Everyone", "definition": {"consent": ["subscribed"]},
-        }))).await;
-        let campaign = api.call(&server, Method::POST, "/api/v1/campaigns", Some(json!({
-            "name": "Exactly once", "type": "single", "channel": "sms",
-        }))).await;
-        let id = campaign["id"].as_str().unwrap().to_owned();
-        for (step, body) in [
-            ("segments", json!({"include": [segment["id"]]})),
-            ("design", json!({"body": "Only one of these, ever.", "opt_out_footer": false})),
-            ("goals", json!({"event": "Order Completed", "window_hours": 24})),
-            ("launch", json!({})),
-        ] {
-            api.call(&server, Method::PUT, &format!("/api/v1/campaigns/{id}/steps/{step}"), Some(body)).await;
-        }
-        api.call(&server, Method::POST, &format!("/api/v1/campaigns/{id}/launch"), Some(json!({}))).await;
-        id
+    let api = Api::new(key["key"].as_str().unwrap());
+    let settings = json!({
+        "senders": [{"country": "US", "kind": "phone_number", "address": "+14155550100", "segments_per_second": 1500}],
+        "quiet_hours": {"allowed_from": "00:00", "allowed_until": "23:59"},
+        "twilio": {"account_sid": format!("AC{}", "0".repeat(32)), "auth_token": "f".repeat(32)},
     });
+    let campaign = runtime.block_on(api.launch_to_everyone(
+        &server,
+        settings,
+        "Exactly once",
+        "Only one of these, ever.",
+    ));
 
     let path = format!("/api/v1/campaigns/{campaign}/progress");
     let progress = |server: &Server| runtime.block_on(api.call(server, Method::GET, &path, None));

@@ -9,7 +9,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{Server, Workdir};
+use common::{Server, Workdir, api::Api};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tern_testkit::twilio_stub::{Faults, TwilioStub};
@@ -24,27 +24,6 @@ const SENDERS: [(&str, &str, u32, &str); 3] = [
 
 /// Where Debian's faketime package puts the library (the build for threaded programs).
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
-
-async fn call(
-    client: &reqwest::Client,
-    server: &Server,
-    key: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    let mut request = client
-        .request(method, format!("http://{}{path}", server.address))
-        .bearer_auth(key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 #[test]
 fn two_nodes_one_skewed_and_killed_send_exactly_once_within_every_senders_rate() {
@@ -113,37 +92,24 @@ fn two_nodes_one_skewed_and_killed_send_exactly_once_within_every_senders_rate()
     ];
     let first = Server::start_with(&dir, &env);
     let mut second = Server::start_with(&dir, &skewed);
-    let client = reqwest::Client::new();
-    let campaign = runtime.block_on(async {
-        let senders: Vec<Value> = SENDERS
-            .iter()
-            .map(|(country, address, rate, _)| json!({"country": country, "kind": "phone_number", "address": address, "segments_per_second": rate}))
-            .collect();
-        call(&client, &first, &key, Method::PATCH, "/api/v1/settings", Some(json!({
-            "senders": senders,
-            "quiet_hours": {"allowed_from": "00:00", "allowed_until": "23:59"},
-            "twilio": {"account_sid": format!("AC{}", "0".repeat(32)), "auth_token": "f".repeat(32)},
-        }))).await;
-        let segment = call(&client, &first, &key, Method::POST, "/api/v1/segments", Some(json!({
-            "name": "Everyone", "definition": {"consent": ["subscribed"]},
-        }))).await;
-        let campaign = call(&client, &first, &key, Method::POST, "/api/v1/campaigns", Some(json!({
-            "name": "Two nodes", "type": "single", "channel": "sms",
-        }))).await;
-        let id = campaign["id"].as_str().unwrap().to_owned();
-        for (step, body) in [
-            ("segments", json!({"include": [segment["id"]]})),
-            ("design", json!({"body": "One of these, once.", "opt_out_footer": false})),
-            ("goals", json!({"event": "Order Completed", "window_hours": 24})),
-            ("launch", json!({})),
-        ] {
-            call(&client, &first, &key, Method::PUT, &format!("/api/v1/campaigns/{id}/steps/{step}"), Some(body)).await;
-        }
-        call(&client, &first, &key, Method::POST, &format!("/api/v1/campaigns/{id}/launch"), Some(json!({}))).await;
-        id
+    let api = Api::new(&key);
+    let senders: Vec<Value> = SENDERS
+        .iter()
+        .map(|(country, address, rate, _)| json!({"country": country, "kind": "phone_number", "address": address, "segments_per_second": rate}))
+        .collect();
+    let settings = json!({
+        "senders": senders,
+        "quiet_hours": {"allowed_from": "00:00", "allowed_until": "23:59"},
+        "twilio": {"account_sid": format!("AC{}", "0".repeat(32)), "auth_token": "f".repeat(32)},
     });
+    let campaign = runtime.block_on(api.launch_to_everyone(
+        &first,
+        settings,
+        "Two nodes",
+        "One of these, once.",
+    ));
     let path = format!("/api/v1/campaigns/{campaign}/progress");
-    let progress = || runtime.block_on(call(&client, &first, &key, Method::GET, &path, None));
+    let progress = || runtime.block_on(api.call(&first, Method::GET, &path, None));
 
     let started = Instant::now();
     // Kill the skewed node mid-send and start it again; then an outage of twenty seconds.

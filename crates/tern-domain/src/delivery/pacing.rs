@@ -28,6 +28,11 @@ pub struct RunPlan {
 /// dispatching node, so that a claim every fraction of a second keeps every sender busy.
 pub const HORIZON: TimeDelta = TimeDelta::milliseconds(1_000);
 
+/// How far after a claim's time its first moment is booked: the claim's own transaction, and
+/// handing the messages to their tasks, take time, and a message handed over after its moment
+/// would crowd the one after it.
+pub const BOOKING_LEAD: TimeDelta = TimeDelta::milliseconds(100);
+
 /// How late a request may reach the provider after its moment (scheduling, the network) while
 /// no second of the provider's clock sees more than the limit: the spacing leaves room for it.
 pub const LATENESS_MICROS: i64 = 50_000;

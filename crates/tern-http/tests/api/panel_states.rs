@@ -282,6 +282,23 @@ async fn every_step_page_and_campaign_page_renders_in_every_state() {
         );
         assert!(page.contains(status), "{landed}: {page}");
     }
+
+    // While Twilio keeps failing, the campaign page says that sending waits, and until when.
+    let (_, _, page) = browser.get(&format!("/campaigns/{finished}")).await;
+    assert!(page.contains("id=\"provider-paused\" hidden"), "{page}");
+    let account: tern_domain::ids::AccountId = acme.id.parse().unwrap();
+    let failing = tern_store::ProviderAnswers {
+        account,
+        succeeded: 0,
+        failed: tern_store::BREAKER_FAILURES,
+    };
+    app.store
+        .provider_answers(&[failing], chrono::Utc::now())
+        .await
+        .unwrap();
+    let (_, _, page) = browser.get(&format!("/campaigns/{scheduled}")).await;
+    assert!(!page.contains("id=\"provider-paused\" hidden"), "{page}");
+    assert!(page.contains("Twilio keeps failing"), "{page}");
 }
 
 #[tokio::test]

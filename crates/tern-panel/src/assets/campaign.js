@@ -23,6 +23,9 @@ function show(progress) {
   const writing = !progress.audience_written && ['scheduled', 'running', 'paused'].includes(progress.status);
   $('#writing').hidden = !writing;
   $('#written').textContent = writing ? 'Writing the audience: the figures count the recipients written so far.' : '';
+  $('#provider-paused').hidden = !progress.provider_paused_until;
+  $('#paused-until').textContent = progress.provider_paused_until
+    ? new Date(progress.provider_paused_until).toLocaleTimeString() : '';
   reasons($('#skipped'), progress.skipped_by_reason, label);
   reasons($('#failed'), progress.failed_by_reason, label);
   const explained = (code) => (code === 'none' ? '' : `${code} — `) + (progress.error_codes[code] ?? '');

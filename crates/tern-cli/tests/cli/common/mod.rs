@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod api;
+
 use std::{
     io::{BufRead, BufReader, Write},
     path::PathBuf,
