@@ -168,13 +168,9 @@ pub async fn delete(state: &AppState, account: &Account, media_id: &str) -> AppR
     let id: MediaId = media_id.parse().map_err(|_| AppError::NotFound)?;
     let using = state.store.campaigns_using_media(account.id, id).await?;
     if !using.is_empty() {
-        let names: Vec<String> = using
-            .iter()
-            .map(|c| format!("{:?} ({})", c.name, c.id))
-            .collect();
         return Err(AppError::Conflict(format!(
             "this picture is in the design of {}: remove it there, or complete, cancel or archive the campaign first",
-            names.join(", ")
+            crate::campaigns::views::named(&using)
         )));
     }
     let item = state.store.delete_media(account.id, id).await?;

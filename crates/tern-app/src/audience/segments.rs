@@ -156,13 +156,9 @@ pub async fn delete(state: &AppState, account: &Account, id: &str) -> AppResult<
     let id = segment_id(id)?;
     let using = state.store.campaigns_using_segment(account.id, id).await?;
     if !using.is_empty() {
-        let names: Vec<String> = using
-            .iter()
-            .map(|c| format!("{:?} ({})", c.name, c.id))
-            .collect();
         return Err(AppError::Conflict(format!(
             "this segment is used by {}: remove it from their Segments step, or complete, cancel or archive them first",
-            names.join(", ")
+            crate::campaigns::views::named(&using)
         )));
     }
     state.store.delete_segment(account.id, id).await?;

@@ -95,6 +95,15 @@ impl From<StepProblem> for StepProblemView {
     }
 }
 
+/// Campaigns as a refusal names them: `"Name" (id)`, comma-separated.
+pub fn named(campaigns: &[tern_store::CampaignRecord]) -> String {
+    campaigns
+        .iter()
+        .map(|c| format!("{:?} ({})", c.name, c.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn campaign_id(raw: &str) -> Result<CampaignId, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
