@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use tern_domain::{
     audience::Condition,
-    contact::{ContactDraft, ContactInput},
+    contact::{ConsentSource, ContactDraft, ContactInput},
     tracking::read_call,
 };
 
@@ -29,8 +29,8 @@ fuzz_target!(|input: &[u8]| {
             ContactInput { external_id: id, phone, consent, attributes: None },
             None,
         ) {
-            let first = draft.apply(None);
-            assert_eq!(draft.apply(Some(&first)), first, "applying twice changes nothing");
+            let first = draft.apply(None, ConsentSource::Import);
+            assert_eq!(draft.apply(Some(&first), ConsentSource::Import), first, "applying twice changes nothing");
         }
     }
 });

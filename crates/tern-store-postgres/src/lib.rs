@@ -1,6 +1,7 @@
 //! Tern's multi-node storage on PostgreSQL: several nodes share one database.
 
 mod accounts;
+mod audit;
 mod campaigns;
 mod contacts;
 mod dialect;

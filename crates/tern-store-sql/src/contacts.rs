@@ -251,16 +251,18 @@ macro_rules! contacts {
                 id: ContactId,
             ) -> StoreResult<Vec<ConsentChange>> {
                 self.contact(account, id).await?;
-                let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                    "SELECT consent, source, changed_at FROM consent_changes WHERE contact_id = $1 \
-                     ORDER BY changed_at, id",
+                let rows: Vec<(String, String, i64, Option<String>)> = sqlx::query_as(
+                    "SELECT consent, source, changed_at, CAST(proof AS TEXT) FROM consent_changes \
+                     WHERE contact_id = $1 ORDER BY changed_at, id",
                 )
                 .bind(id.0)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_error)?;
                 rows.iter()
-                    .map(|(consent, source, at)| decode::consent_change(consent, source, *at))
+                    .map(|(consent, source, at, proof)| {
+                        decode::consent_change(consent, source, *at, proof.as_deref())
+                    })
                     .collect()
             }
         }
@@ -373,7 +375,7 @@ macro_rules! contacts {
             now: i64,
             changes: &[(ContactId, &ContactWrite)],
         ) -> StoreResult<()> {
-            let mut query = QueryBuilder::<Db>::new("WITH u(c, k, s) AS (");
+            let mut query = QueryBuilder::<Db>::new("WITH u(c, k, s, p) AS (");
             push_rows(
                 &mut query,
                 vec![
@@ -390,15 +392,25 @@ macro_rules! contacts {
                             .map(|(_, w)| w.consent_source.map(|s| s.as_str().to_owned()))
                             .collect(),
                     ),
+                    Column::Text(
+                        changes
+                            .iter()
+                            .map(|(_, w)| {
+                                w.consent_proof
+                                    .as_ref()
+                                    .and_then(|p| serde_json::to_string(p).ok())
+                            })
+                            .collect(),
+                    ),
                 ],
             );
             query
                 .push(
-                    ") INSERT INTO consent_changes (contact_id, consent, source, changed_at) \
+                    ") INSERT INTO consent_changes (contact_id, consent, source, changed_at, proof) \
                      SELECT c, k, s, ",
                 )
                 .push_bind(now)
-                .push(" FROM u");
+                .push(format!(", CAST(p AS {JSON_TYPE}) FROM u"));
             query.build().execute(&mut **tx).await.map_err(map_error)?;
             Ok(())
         }

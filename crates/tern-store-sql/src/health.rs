@@ -79,6 +79,14 @@ macro_rules! health {
                     "/migrations/0008_sending.sql"
                 )),
             ),
+            (
+                9,
+                "access",
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/migrations/0009_access.sql"
+                )),
+            ),
         ];
 
         fn migrator() -> Migrator {

@@ -23,6 +23,8 @@ macro_rules! imports {
             unchanged: i64,
             rejected: i64,
             rejected_rows: String,
+            consent_kept: i64,
+            consent_kept_lines: String,
             error: Option<String>,
             created_at: i64,
             finished_at: Option<i64>,
@@ -43,6 +45,8 @@ macro_rules! imports {
                     unchanged: self.unchanged,
                     rejected: self.rejected,
                     rejected_rows: self.rejected_rows,
+                    consent_kept: self.consent_kept,
+                    consent_kept_lines: self.consent_kept_lines,
                     error: self.error,
                     created_at: self.created_at,
                     finished_at: self.finished_at,
@@ -56,7 +60,8 @@ macro_rules! imports {
                 sqlx::query(
                     "INSERT INTO imports (id, account_id, file_name, status, bytes_total, bytes_done, \
                      rows_done, created, updated, unchanged, rejected, rejected_rows, error, created_at, \
-                     finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                     finished_at, consent_kept, consent_kept_lines) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
                 .bind(import.id.to_string())
                 .bind(import.account_id.to_string())
@@ -73,6 +78,8 @@ macro_rules! imports {
                 .bind(&import.error)
                 .bind(decode::millis(import.created_at))
                 .bind(import.finished_at.map(decode::millis))
+                .bind(import.consent_kept as i64)
+                .bind(serde_json::to_string(&import.consent_kept_lines).unwrap_or_else(|_| "[]".into()))
                 .execute(&self.pool)
                 .await
                 .map_err(map_error)?;
@@ -83,7 +90,8 @@ macro_rules! imports {
                 let done = sqlx::query(
                     "UPDATE imports SET status = $1, bytes_total = $2, bytes_done = $3, rows_done = $4, \
                      created = $5, updated = $6, unchanged = $7, rejected = $8, rejected_rows = $9, \
-                     error = $10, finished_at = $11 WHERE id = $12 AND account_id = $13",
+                     error = $10, finished_at = $11, consent_kept = $14, consent_kept_lines = $15 \
+                     WHERE id = $12 AND account_id = $13",
                 )
                 .bind(decode::import_status(import.status))
                 .bind(import.bytes_total as i64)
@@ -98,6 +106,8 @@ macro_rules! imports {
                 .bind(import.finished_at.map(decode::millis))
                 .bind(import.id.to_string())
                 .bind(import.account_id.to_string())
+                .bind(import.consent_kept as i64)
+                .bind(serde_json::to_string(&import.consent_kept_lines).unwrap_or_else(|_| "[]".into()))
                 .execute(&self.pool)
                 .await
                 .map_err(map_error)?;

@@ -20,6 +20,7 @@
 #![allow(clippy::crate_in_macro_def)]
 
 mod accounts;
+mod audit;
 mod campaigns;
 mod contacts;
 mod events;

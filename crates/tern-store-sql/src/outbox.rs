@@ -584,10 +584,33 @@ macro_rules! outbox {
                 account: AccountId,
                 campaign: CampaignId,
                 messages: &[NewMessage],
+                hourly_limit: u32,
             ) -> StoreResult<Vec<i64>> {
+                let now = Utc::now();
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
-                let ids =
-                    insert_messages(&mut tx, account, campaign, messages, true, Utc::now()).await?;
+                // Counted in the writing transaction (SQLite's is immediate; PostgreSQL locks the
+                // account's row), so two requests at once cannot both pass the limit.
+                if DIALECT == tern_store::audience_sql::Dialect::Postgres {
+                    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                        .bind(account.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                }
+                let (recent,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM messages WHERE account_id = $1 AND test = 1 AND due_at > $2",
+                )
+                .bind(account.to_string())
+                .bind(decode::millis(now - Duration::hours(1)))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                if recent as usize + messages.len() > hourly_limit as usize {
+                    return Err(StoreError::Conflict {
+                        constraint: "test_messages_per_hour".into(),
+                    });
+                }
+                let ids = insert_messages(&mut tx, account, campaign, messages, true, now).await?;
                 tx.commit().await.map_err(map_error)?;
                 Ok(ids)
             }

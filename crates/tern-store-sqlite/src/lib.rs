@@ -1,6 +1,7 @@
 //! Tern's embedded storage: one SQLite file in WAL mode, created on first start.
 
 mod accounts;
+mod audit;
 mod campaigns;
 mod contacts;
 mod dialect;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tern_domain::{
     audience::Condition,
-    contact::{Cart, Consent, ConsentSource, ContactState},
+    contact::{Cart, Consent, ConsentProof, ConsentSource, ContactState},
     ids::{AccountId, ContactId, ImportId, SegmentId},
 };
 
@@ -35,6 +35,8 @@ pub struct ContactWrite {
     pub revision: Option<i64>,
     /// Set when the consent changes: the history records it with this source.
     pub consent_source: Option<ConsentSource>,
+    /// The proof of new consent the change carried, recorded with it.
+    pub consent_proof: Option<ConsentProof>,
 }
 
 /// What a contacts listing asks for.
@@ -55,6 +57,7 @@ pub struct ConsentChange {
     pub consent: Consent,
     pub source: ConsentSource,
     pub changed_at: DateTime<Utc>,
+    pub proof: Option<ConsentProof>,
 }
 
 /// An event to record.
@@ -134,6 +137,10 @@ pub struct ImportRecord {
     pub rejected: u64,
     /// The first rejected rows (at most [`MAX_REPORTED_ROWS`]).
     pub rejected_rows: Vec<RejectedRow>,
+    /// Rows that asked to subscribe a contact who had opted out: their consent stayed.
+    pub consent_kept: u64,
+    /// The lines of the first of them (at most [`MAX_REPORTED_ROWS`]).
+    pub consent_kept_lines: Vec<u64>,
     /// Why a failed import stopped.
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,

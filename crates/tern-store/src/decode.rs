@@ -66,14 +66,20 @@ pub fn user(
     id: &str,
     account_id: &str,
     email: String,
+    role: &str,
     created_at: i64,
 ) -> Result<User, StoreError> {
     Ok(User {
         id: uuid::<UserId>("user id", id)?,
         account_id: uuid("account id", account_id)?,
         email,
+        role: role.parse().map_err(|e| corrupt("role", e))?,
         created_at: time(created_at)?,
     })
+}
+
+pub fn email(email: &str) -> Result<tern_domain::account::Email, StoreError> {
+    email.parse().map_err(|e| corrupt("e-mail", e))
 }
 
 pub fn settings(json: &str) -> Result<AccountSettings, StoreError> {
@@ -177,11 +183,13 @@ pub fn consent_change(
     consent: &str,
     source: &str,
     changed_at: i64,
+    proof: Option<&str>,
 ) -> Result<crate::ConsentChange, StoreError> {
     Ok(crate::ConsentChange {
         consent: consent.parse().map_err(|e| corrupt("consent", e))?,
         source: source.parse().map_err(|e| corrupt("consent source", e))?,
         changed_at: time(changed_at)?,
+        proof: proof.map(|p| json("consent proof", p)).transpose()?,
     })
 }
 
@@ -228,6 +236,8 @@ pub struct ImportColumns {
     pub unchanged: i64,
     pub rejected: i64,
     pub rejected_rows: String,
+    pub consent_kept: i64,
+    pub consent_kept_lines: String,
     pub error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
@@ -254,6 +264,8 @@ pub fn import(row: ImportColumns) -> Result<crate::ImportRecord, StoreError> {
         unchanged: row.unchanged as u64,
         rejected: row.rejected as u64,
         rejected_rows: json("rejected rows", &row.rejected_rows)?,
+        consent_kept: row.consent_kept as u64,
+        consent_kept_lines: json("consent kept lines", &row.consent_kept_lines)?,
         error: row.error,
         created_at: time(row.created_at)?,
         finished_at: row.finished_at.map(time).transpose()?,

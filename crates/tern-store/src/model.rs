@@ -53,6 +53,7 @@ pub struct User {
     pub id: UserId,
     pub account_id: AccountId,
     pub email: String,
+    pub role: tern_domain::access::Role,
     pub created_at: DateTime<Utc>,
 }
 
@@ -62,6 +63,7 @@ pub struct NewUser {
     pub id: UserId,
     pub account_id: AccountId,
     pub email: tern_domain::account::Email,
+    pub role: tern_domain::access::Role,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
 }
@@ -78,6 +80,35 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// An invitation to join an account's panel: a one-time link whose token is kept as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub token_hash: String,
+    pub account_id: AccountId,
+    pub email: tern_domain::account::Email,
+    pub role: tern_domain::access::Role,
+    /// Who invited (`Actor::by`).
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One entry of an account's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Assigned by the store; 0 in a new entry.
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Who acted: `key:{id}`, `user:{id}`, `operator`, or `contact` (a keyword).
+    pub actor: String,
+    /// What was done, e.g. `settings.changed`, `campaign.launched`.
+    pub action: String,
+    /// What it was done to (an id), if anything in particular.
+    pub target: Option<String>,
+    /// What changed, as JSON.
+    pub detail: serde_json::Value,
 }
 
 /// Twilio credentials, secrets sealed with the operator's key.
@@ -104,6 +135,18 @@ pub struct AccountSettings {
     /// Used when `twilio` is not set.
     #[serde(default)]
     pub sandbox: SandboxSettings,
+    /// The account's own domains: links from data are tracked, and product pictures fetched,
+    /// only there.
+    #[serde(default)]
+    pub own_domains: Vec<String>,
+    /// Whether Segment `identify` calls (made with the write key, which web pages and apps
+    /// embed) may change consent. Even then they never end an opt-out.
+    #[serde(default)]
+    pub identify_sets_consent: bool,
+    /// Grows by one with each save; a save names the revision it was computed from. Kept beside
+    /// the document, not in it.
+    #[serde(skip)]
+    pub revision: i64,
 }
 
 impl Default for AccountSettings {
@@ -119,6 +162,9 @@ impl Default for AccountSettings {
             senders: Vec::new(),
             twilio: None,
             sandbox: SandboxSettings::default(),
+            own_domains: Vec::new(),
+            identify_sets_consent: false,
+            revision: 0,
         }
     }
 }

@@ -252,12 +252,15 @@ pub trait Outbox: Send + Sync {
         to: Option<ContactId>,
         done: bool,
     ) -> StoreResult<()>;
-    /// Queues test messages of a campaign (no run needed); returns their ids.
+    /// Queues test messages of a campaign (no run needed); returns their ids. `Conflict {
+    /// constraint: "test_messages_per_hour" }` when the account would pass `hourly_limit` test
+    /// messages queued in the last hour.
     async fn add_test_messages(
         &self,
         account: AccountId,
         campaign: CampaignId,
         messages: &[NewMessage],
+        hourly_limit: u32,
     ) -> StoreResult<Vec<i64>>;
     /// Claims up to `limit` due messages of running campaigns (and test messages) that consent,
     /// quiet hours, the frequency cap and the rate buckets let go within the pacing horizon,

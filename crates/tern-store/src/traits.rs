@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tern_domain::ids::{AccountId, ApiKeyId};
+use tern_domain::ids::{AccountId, ApiKeyId, UserId};
 
 use crate::{
-    Account, AccountSettings, ApiKeyRecord, Campaigns, Contacts, Events, Imports, NewAccount,
-    NewApiKeyRecord, NewUser, Outbox, Segments, Session, StoreError, User,
+    Account, AccountSettings, ApiKeyRecord, AuditEntry, Campaigns, Contacts, Events, Imports,
+    Invite, NewAccount, NewApiKeyRecord, NewUser, Outbox, Segments, Session, StoreError, User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -58,6 +58,28 @@ pub trait Users: Send + Sync {
     async fn list_users(&self, account: AccountId) -> StoreResult<Vec<User>>;
     /// The user with this e-mail and their password hash.
     async fn user_by_email(&self, email: &str) -> StoreResult<(User, String)>;
+    /// The account's user with this id, and their password hash.
+    async fn user(&self, account: AccountId, id: UserId) -> StoreResult<(User, String)>;
+    /// Removes a user with their sessions. `Conflict { constraint: "last_admin" }` when the
+    /// account would be left without an admin.
+    async fn delete_user(&self, account: AccountId, id: UserId) -> StoreResult<()>;
+    /// Replaces a user's password hash and ends all their sessions, in one transaction.
+    async fn set_password(&self, account: AccountId, id: UserId, hash: &str) -> StoreResult<()>;
+    async fn create_invite(&self, invite: &Invite) -> StoreResult<()>;
+    /// The account's invitations not yet accepted or expired by `now`.
+    async fn list_invites(&self, account: AccountId, now: DateTime<Utc>)
+    -> StoreResult<Vec<Invite>>;
+    async fn delete_invite(&self, account: AccountId, token_hash: &str) -> StoreResult<()>;
+    /// The live invitation with this token hash.
+    async fn invite(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Invite>;
+    /// Creates the invited user and uses the invitation up, in one transaction; `NotFound` when
+    /// it expired or was used (a link works once).
+    async fn accept_invite(
+        &self,
+        token_hash: &str,
+        user: NewUser,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
 }
 
 /// Panel sign-ins.
@@ -70,17 +92,51 @@ pub trait Sessions: Send + Sync {
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Session>;
     /// Ends a session (ending one that is gone is not an error).
     async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Until when the latest of these keys (an e-mail, an address) must wait before another
+    /// sign-in attempt, if any must at `now`.
+    async fn sign_in_blocked(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Counts a failed sign-in for `key` (the count starts again after a day without one); past
+    /// `free` failures in a row the key must wait (`access::wait_after_failures`): answers until
+    /// when, if it must.
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        free: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Forgets a key's failures (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Who changed what and when.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    async fn record_audit(&self, account: AccountId, entry: &AuditEntry) -> StoreResult<()>;
+    /// The account's entries, newest first, with an id below `before` when given.
+    async fn audit_entries(
+        &self,
+        account: AccountId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Per-account settings.
 #[async_trait]
 pub trait Settings: Send + Sync {
+    /// The settings with their `revision`.
     async fn settings(&self, account: AccountId) -> StoreResult<AccountSettings>;
+    /// Saves `settings` if the stored ones are still at `settings.revision` (`Conflict {
+    /// constraint: "settings_revision" }` otherwise); answers the new revision.
     async fn save_settings(
         &self,
         account: AccountId,
         settings: &AccountSettings,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<i64>;
 }
 
 /// The database itself.
@@ -114,6 +170,7 @@ pub trait Store:
     + ApiKeys
     + Users
     + Sessions
+    + Audit
     + Settings
     + Media
     + Contacts
@@ -131,6 +188,7 @@ impl<T> Store for T where
         + ApiKeys
         + Users
         + Sessions
+        + Audit
         + Settings
         + Media
         + Contacts

@@ -115,6 +115,78 @@ impl FromStr for ConsentSource {
     }
 }
 
+/// Whether a change to `requested` consent, asked by `source`, may replace `current`. An opt-out
+/// (from any source) is undone only by the contact's own START keyword, or by an API call that
+/// carries a proof of new consent: an old list re-imported, a routine API write or a write-key
+/// call leaves it as it is.
+pub fn consent_may_change(
+    current: Consent,
+    requested: Consent,
+    source: ConsentSource,
+    proven: bool,
+) -> bool {
+    current != Consent::Unsubscribed
+        || requested == Consent::Unsubscribed
+        || source == ConsentSource::Keyword
+        || (source == ConsentSource::Api && proven)
+}
+
+/// Longest text of a consent proof's fields.
+pub const MAX_PROOF_TEXT: usize = 500;
+
+/// How, when and where a contact gave consent: what re-subscribing an opted-out contact needs,
+/// kept with the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentProof {
+    /// How consent was collected, e.g. "web form double opt-in", "checkout box".
+    pub method: String,
+    /// When the contact gave it.
+    pub collected_at: chrono::DateTime<chrono::Utc>,
+    /// Where: the form's address, the shop, the IP address the form was sent from.
+    pub location: String,
+}
+
+impl ConsentProof {
+    /// A proof whose fields are present, bounded and printable; `now` bounds `collected_at`
+    /// (a proof from the future proves nothing).
+    pub fn new(
+        method: &str,
+        collected_at: chrono::DateTime<chrono::Utc>,
+        location: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self, InvalidSetting> {
+        let text = |field: &str, value: &str| {
+            let value = value.trim();
+            if value.is_empty() || value.chars().count() > MAX_PROOF_TEXT {
+                Err(InvalidSetting::new(
+                    format!("consent_proof.{field}"),
+                    format!("must be 1 to {MAX_PROOF_TEXT} characters"),
+                ))
+            } else if value.chars().any(char::is_control) {
+                Err(InvalidSetting::new(
+                    format!("consent_proof.{field}"),
+                    "must not contain control characters",
+                ))
+            } else {
+                Ok(value.to_owned())
+            }
+        };
+        let method = text("method", method)?;
+        let location = text("location", location)?;
+        if collected_at > now + chrono::TimeDelta::minutes(5) {
+            return Err(InvalidSetting::new(
+                "consent_proof.collected_at",
+                "is in the future",
+            ));
+        }
+        Ok(Self {
+            method,
+            collected_at,
+            location,
+        })
+    }
+}
+
 /// A contact as stored: the state that upserts merge into.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactState {
@@ -137,6 +209,8 @@ pub struct ContactDraft {
     /// Merged into the stored attributes; a `null` value removes the attribute.
     pub attributes: Map<String, Value>,
     pub consent: Option<Consent>,
+    /// Proof of new consent, which lets an API call re-subscribe a contact who opted out.
+    pub consent_proof: Option<ConsentProof>,
 }
 
 /// The raw fields of an upsert, as the API, an import row or an `identify` call give them.
@@ -220,6 +294,7 @@ impl ContactDraft {
                 phone,
                 attributes,
                 consent,
+                consent_proof: None,
             })
         } else {
             Err(problems)
@@ -257,8 +332,23 @@ impl ContactDraft {
         }
     }
 
-    /// The contact after this draft is applied to `existing` (or to nothing, for a new contact).
-    pub fn apply(&self, existing: Option<&ContactState>) -> ContactState {
+    /// Whether this draft asks `source` to end an opt-out it may not end
+    /// ([`consent_may_change`]): the contact's consent then stays as it is.
+    pub fn consent_refused(&self, existing: Option<&ContactState>, source: ConsentSource) -> bool {
+        match (self.consent, existing) {
+            (Some(requested), Some(stored)) => !consent_may_change(
+                stored.consent,
+                requested,
+                source,
+                self.consent_proof.is_some(),
+            ),
+            _ => false,
+        }
+    }
+
+    /// The contact after this draft, asked by `source`, is applied to `existing` (or to
+    /// nothing, for a new contact).
+    pub fn apply(&self, existing: Option<&ContactState>, source: ConsentSource) -> ContactState {
         let mut next = existing.cloned().unwrap_or(ContactState {
             id: None,
             external_id: None,
@@ -282,7 +372,9 @@ impl ContactDraft {
                 next.attributes.insert(name.clone(), value.clone());
             }
         }
-        if let Some(consent) = self.consent {
+        if let Some(consent) = self.consent
+            && !self.consent_refused(existing, source)
+        {
             next.consent = consent;
         }
         // The zone changes only with the number or the `timezone` attribute; a draft without a

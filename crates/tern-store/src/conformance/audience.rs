@@ -29,7 +29,7 @@ pub(super) fn state(
         None,
     )
     .expect("valid draft")
-    .apply(None)
+    .apply(None, ConsentSource::Import)
 }
 
 pub(super) fn insert(state: ContactState) -> ContactWrite {
@@ -37,6 +37,7 @@ pub(super) fn insert(state: ContactState) -> ContactWrite {
         state,
         revision: None,
         consent_source: Some(ConsentSource::Import),
+        consent_proof: None,
     }
 }
 
@@ -100,6 +101,7 @@ pub async fn contacts_upsert_by_revision_and_stay_in_their_account(store: &dyn S
         state: changed,
         revision: Some(u1.revision),
         consent_source: None,
+        consent_proof: None,
     };
     store
         .write_contacts(acme, std::slice::from_ref(&update), at(20))
@@ -223,6 +225,11 @@ pub async fn contacts_upsert_by_revision_and_stay_in_their_account(store: &dyn S
     );
 }
 
+fn proof() -> tern_domain::contact::ConsentProof {
+    tern_domain::contact::ConsentProof::new("web form", at(25), "https://shop.example/join", at(30))
+        .unwrap()
+}
+
 pub async fn consent_changes_are_kept_in_order(store: &dyn Store) {
     let acme = account(store, 1, "acme").await;
     let [id] = store
@@ -247,10 +254,13 @@ pub async fn consent_changes_are_kept_in_order(store: &dyn Store) {
             state: next,
             revision: Some(current.revision),
             consent_source: Some(source),
+            consent_proof: (source == ConsentSource::Api).then(proof),
         };
         store.write_contacts(acme, &[write], at(t)).await.unwrap();
     }
     let history = store.consent_history(acme, id).await.unwrap();
+    let proofs: Vec<_> = history.iter().map(|c| c.proof.clone()).collect();
+    assert_eq!(proofs, [None, None, Some(proof())], "the proof is kept with its change");
     let seen: Vec<_> = history
         .iter()
         .map(|c| (c.consent, c.source, c.changed_at))
@@ -618,6 +628,8 @@ pub async fn segments_and_imports_round_trip_per_account(store: &dyn Store) {
         unchanged: 0,
         rejected: 0,
         rejected_rows: Vec::new(),
+        consent_kept: 0,
+        consent_kept_lines: Vec::new(),
         error: None,
         created_at: at(5),
         finished_at: None,

@@ -30,6 +30,7 @@ fn new_contact(i: usize) -> ContactWrite {
         },
         revision: None,
         consent_source: Some(ConsentSource::Import),
+        consent_proof: None,
     }
 }
 

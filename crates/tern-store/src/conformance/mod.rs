@@ -7,6 +7,7 @@ use tern_domain::{
     ids::{AccountId, ApiKeyId, UserId},
 };
 
+mod access;
 mod audience;
 mod batches;
 mod campaigns;
@@ -15,6 +16,7 @@ mod outbox;
 mod reference;
 mod sending;
 
+pub use access::*;
 pub use audience::*;
 pub use batches::*;
 pub use campaigns::*;
@@ -63,6 +65,9 @@ macro_rules! conformance_suite {
             an_early_status_waits_for_its_own_accounts_send,
             the_first_nodes_secret_key_is_the_one_recorded,
             each_campaigns_cap_counts_its_own_days,
+            users_have_roles_invites_work_once_and_a_new_password_ends_sessions,
+            failed_sign_ins_wait_longer_and_are_forgotten_after_a_success,
+            the_audit_trail_is_kept_per_account_newest_first,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {
@@ -246,6 +251,7 @@ pub async fn users_are_unique_by_email(store: &dyn Store) {
         id: id(n),
         account_id: account,
         email: email.parse().unwrap(),
+        role: tern_domain::access::Role::Member,
         password_hash: format!("argon-{n}"),
         created_at: at(5),
     };
@@ -288,6 +294,7 @@ pub async fn sessions_last_until_they_expire_or_end(store: &dyn Store) {
             id: id(31),
             account_id: acme,
             email: "ann@acme.test".parse().unwrap(),
+            role: tern_domain::access::Role::Admin,
             password_hash: "argon".into(),
             created_at: at(0),
         })
@@ -368,8 +375,21 @@ pub async fn settings_start_with_defaults_and_round_trip(store: &dyn Store) {
         ..AccountSettings::default()
     };
     settings.quiet_hours.allowed_from = "09:30".parse().unwrap();
-    store.save_settings(acme, &settings).await.unwrap();
-    assert_eq!(store.settings(acme).await.unwrap(), settings);
+    assert_eq!(store.save_settings(acme, &settings).await.unwrap(), 1);
+    assert_eq!(
+        store.settings(acme).await.unwrap(),
+        AccountSettings {
+            revision: 1,
+            ..settings.clone()
+        }
+    );
+    assert!(
+        matches!(
+            store.save_settings(acme, &settings).await,
+            Err(StoreError::Conflict { .. })
+        ),
+        "a save computed from revision 0 is refused at revision 1"
+    );
     assert_eq!(
         store.settings(globex).await.unwrap(),
         AccountSettings::default(),

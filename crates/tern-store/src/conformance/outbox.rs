@@ -398,7 +398,7 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
     let mut test = message(ids[1], "+14155550101", 2);
     test.links.clear();
     store
-        .add_test_messages(acme, drafted.campaign_id, &[test])
+        .add_test_messages(acme, drafted.campaign_id, &[test], 20)
         .await
         .unwrap();
     let of_failed = store.contact_messages(acme, ids[1], 100).await.unwrap();

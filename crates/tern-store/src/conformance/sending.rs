@@ -124,6 +124,7 @@ pub async fn consent_and_the_mms_switch_are_asked_when_a_message_is_claimed(stor
             state,
             revision: Some(contact.revision),
             consent_source: Some(ConsentSource::Api),
+            consent_proof: None,
         };
         store.write_contacts(acme, &[write], at(50)).await.unwrap();
     }
@@ -134,7 +135,7 @@ pub async fn consent_and_the_mms_switch_are_asked_when_a_message_is_claimed(stor
     test.media.clear();
     test.links.clear();
     store
-        .add_test_messages(acme, run.campaign_id, &[test])
+        .add_test_messages(acme, run.campaign_id, &[test], 20)
         .await
         .unwrap();
 

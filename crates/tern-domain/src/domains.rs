@@ -1,0 +1,111 @@
+//! The account's own domains: where links taken from data (a contact's attribute, a cart's
+//! product page) may point and still be shortened and tracked, and where product pictures may
+//! be fetched from.
+
+use crate::account::InvalidSetting;
+
+/// How many domains an account may list.
+pub const MAX_OWN_DOMAINS: usize = 20;
+
+/// Checks and normalises a list of domain names (`shop.example`, lower-cased, no scheme, port or
+/// path). A domain also covers its subdomains.
+pub fn own_domains(names: Vec<String>) -> Result<Vec<String>, InvalidSetting> {
+    if names.len() > MAX_OWN_DOMAINS {
+        return Err(InvalidSetting::new(
+            "own_domains",
+            format!("at most {MAX_OWN_DOMAINS} domains"),
+        ));
+    }
+    let mut domains = Vec::with_capacity(names.len());
+    for (i, name) in names.into_iter().enumerate() {
+        let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if name.len() > 253 || !name.contains('.') || !name.split('.').all(label_ok) {
+            return Err(InvalidSetting::new(
+                format!("own_domains[{i}]"),
+                format!(
+                    "{name:?} is not a domain name: write it as shop.example, without https:// or a path"
+                ),
+            ));
+        }
+        if !domains.contains(&name) {
+            domains.push(name);
+        }
+    }
+    Ok(domains)
+}
+
+/// Whether `url` is an http(s) address on one of `domains` (or a subdomain of one).
+pub fn is_own_url(url: &str, domains: &[String]) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Credentials before the host (`https://shop.example@evil.example`) name another host.
+    if authority.contains('@') {
+        return false;
+    }
+    let host = authority
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(authority, |(host, _)| host)
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    domains.iter().any(|domain| {
+        host == *domain
+            || host
+                .strip_suffix(domain.as_str())
+                .is_some_and(|sub| sub.ends_with('.'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Vec<String> {
+        own_domains(vec!["Shop.Example".into()]).unwrap()
+    }
+
+    #[test]
+    fn urls_on_the_domains_and_their_subdomains_are_own() {
+        assert!(is_own_url("https://shop.example/p/1", &shop()));
+        assert!(is_own_url("http://www.shop.example:8080/p?x=1", &shop()));
+        assert!(is_own_url("https://SHOP.example./", &shop()));
+    }
+
+    #[test]
+    fn lookalikes_and_other_schemes_are_not() {
+        for url in [
+            "https://evilshop.example/",
+            "https://shop.example.evil.example/",
+            "https://shop.example@evil.example/",
+            "javascript://shop.example/",
+            "ftp://shop.example/",
+            "shop.example/p",
+        ] {
+            assert!(!is_own_url(url, &shop()), "{url}");
+        }
+        assert!(!is_own_url("https://shop.example/", &[]));
+    }
+
+    #[test]
+    fn domain_names_are_checked() {
+        assert_eq!(shop(), ["shop.example"]);
+        for bad in ["https://shop.example", "shop", "shop.example/p", "-a.example", "a b.example"] {
+            assert!(own_domains(vec![bad.into()]).is_err(), "{bad}");
+        }
+        assert!(own_domains(vec!["a.example".into(); 21]).is_err());
+    }
+}
