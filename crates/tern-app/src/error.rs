@@ -24,6 +24,15 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Too many attempts: try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooMany {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// The record changed since the caller read it (a stale `If-Match`).
+    #[error("{0}")]
+    Stale(String),
     /// Something this depends on (the media store) cannot be reached now; the cause is logged
     /// where it happened.
     #[error("{0}")]

@@ -5,6 +5,7 @@
 pub mod accounts;
 mod actor;
 pub mod audience;
+pub mod audit;
 pub mod blobs;
 pub mod campaigns;
 mod clock;

@@ -67,6 +67,8 @@ pub async fn create_user(
         id: UserId::from_random(random()),
         account_id: account,
         email,
+        // Users the operator creates manage their account.
+        role: tern_domain::access::Role::Admin,
         password_hash,
         created_at: Utc::now(),
     };

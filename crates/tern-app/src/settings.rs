@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use tern_domain::domains::own_domains;
 use tern_domain::{
     account::{
         FrequencyCap, InvalidSetting, Prices, QuietHours, SandboxSettings, Sender, SenderKind,
@@ -10,10 +11,10 @@ use tern_domain::{
     },
     phone::PhoneNumber,
 };
-use tern_store::{Account, AccountSettings, SealedTwilioCredentials};
+use tern_store::{Account, AccountSettings, SealedTwilioCredentials, StoreError};
 use utoipa::ToSchema;
 
-use crate::{AppResult, AppState, random};
+use crate::{Actor, AppError, AppResult, AppState, audit, random};
 
 /// The account's settings as the API shows them.
 #[derive(Serialize, ToSchema)]
@@ -34,10 +35,20 @@ pub struct SettingsView {
     pub sandbox: SandboxBody,
     /// Set by the operator only.
     pub mms_enabled: bool,
+    /// Domains of the business (`shop.example`, subdomains included): links taken from
+    /// contacts' attributes or events are shortened and tracked only there; any other such
+    /// link is sent as plain text. Links written in templates are always tracked.
+    pub own_domains: Vec<String>,
+    /// Whether Segment `identify` calls (made with the public write key) may set consent through
+    /// the `sms_consent` trait; off by default. Even when on, they never end an opt-out.
+    pub identify_sets_consent: bool,
+    /// Grows with each change; also the `ETag`. Send it back as `If-Match` to change the
+    /// settings only if nobody changed them since.
+    pub revision: i64,
 }
 
 /// Local hours in which marketing messages may be sent.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuietHoursBody {
     /// "HH:MM", recipient's local time.
@@ -46,7 +57,7 @@ pub struct QuietHoursBody {
 }
 
 /// At most `messages` marketing messages per contact in `days` days.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrequencyCapBody {
     pub messages: u32,
@@ -54,7 +65,7 @@ pub struct FrequencyCapBody {
 }
 
 /// Prices by country, for the cost estimate.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PricesBody {
     /// ISO 4217, e.g. "USD".
@@ -67,7 +78,7 @@ pub struct PricesBody {
 }
 
 /// The sender of one country.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SenderBody {
     pub country: String,
@@ -79,7 +90,7 @@ pub struct SenderBody {
 }
 
 /// How the sandbox provider behaves.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxBody {
     /// From the send to the `delivered` status callback, in milliseconds (0 to 60000).
@@ -89,7 +100,7 @@ pub struct SandboxBody {
 }
 
 /// Twilio credentials, write-only.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TwilioCredentialsBody {
     /// "AC" and 32 hex digits.
@@ -103,7 +114,7 @@ pub struct TwilioCredentialsBody {
 
 /// Any subset of the settings; absent fields keep their value. `twilio: null` removes the
 /// credentials; `frequency_cap: null` removes the cap.
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub timezone: Option<String>,
@@ -117,6 +128,8 @@ pub struct SettingsPatch {
     pub prices: Option<PricesBody>,
     pub senders: Option<Vec<SenderBody>>,
     pub sandbox: Option<SandboxBody>,
+    pub own_domains: Option<Vec<String>>,
+    pub identify_sets_consent: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<TwilioCredentialsBody>)]
     pub twilio: Option<Option<TwilioCredentialsBody>>,
@@ -135,16 +148,77 @@ pub async fn get_settings(state: &AppState, account: &Account) -> AppResult<Sett
     Ok(view(settings, account.mms_enabled))
 }
 
-/// Changes some settings; nothing is changed when any field is refused.
+/// Changes some settings; nothing is changed when any field is refused. With `if_match` (the
+/// revision the caller read), only if nobody changed them since (`AppError::Stale`); without
+/// it, the patch is applied to whatever is current, never over a change saved meanwhile.
 pub async fn patch_settings(
     state: &AppState,
     account: &Account,
+    actor: Actor,
     patch: SettingsPatch,
+    if_match: Option<i64>,
 ) -> AppResult<SettingsView> {
-    let mut settings = state.store.settings(account.id).await?;
-    apply(&mut settings, patch, state)?;
-    state.store.save_settings(account.id, &settings).await?;
-    Ok(view(settings, account.mms_enabled))
+    let changed = changed_fields(&patch);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let mut settings = state.store.settings(account.id).await?;
+        if let Some(expected) = if_match
+            && settings.revision != expected
+        {
+            return Err(stale(expected, settings.revision));
+        }
+        let read_at = settings.revision;
+        apply(&mut settings, patch.clone(), state)?;
+        match state.store.save_settings(account.id, &settings).await {
+            Ok(revision) => {
+                settings.revision = revision;
+                audit::by(
+                    state,
+                    account.id,
+                    actor,
+                    "settings.changed",
+                    None,
+                    serde_json::json!({ "fields": changed, "revision": revision }),
+                )
+                .await;
+                return Ok(view(settings, account.mms_enabled));
+            }
+            Err(StoreError::Conflict { .. }) if if_match.is_none() && tries < 4 => continue,
+            Err(StoreError::Conflict { .. }) => return Err(stale(read_at, read_at + 1)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn stale(expected: i64, current: i64) -> AppError {
+    AppError::Stale(format!(
+        "the settings changed since revision {expected} (now {current}): read them again"
+    ))
+}
+
+/// The names of the fields a patch sets (never their values: credentials are among them).
+fn changed_fields(patch: &SettingsPatch) -> Vec<&'static str> {
+    [
+        ("timezone", patch.timezone.is_some()),
+        ("quiet_hours", patch.quiet_hours.is_some()),
+        ("frequency_cap", patch.frequency_cap.is_some()),
+        ("opt_out_footer", patch.opt_out_footer.is_some()),
+        ("help_reply", patch.help_reply.is_some()),
+        ("test_numbers", patch.test_numbers.is_some()),
+        ("prices", patch.prices.is_some()),
+        ("senders", patch.senders.is_some()),
+        ("sandbox", patch.sandbox.is_some()),
+        ("own_domains", patch.own_domains.is_some()),
+        (
+            "identify_sets_consent",
+            patch.identify_sets_consent.is_some(),
+        ),
+        ("twilio", patch.twilio.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect()
 }
 
 fn apply(
@@ -223,6 +297,12 @@ fn apply(
         };
         sandbox.validate()?;
         settings.sandbox = sandbox;
+    }
+    if let Some(domains) = patch.own_domains {
+        settings.own_domains = own_domains(domains)?;
+    }
+    if let Some(allowed) = patch.identify_sets_consent {
+        settings.identify_sets_consent = allowed;
     }
     if let Some(twilio) = patch.twilio {
         settings.twilio = twilio.map(|t| seal(t, state)).transpose()?;
@@ -343,5 +423,8 @@ fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
             failure_percent: s.sandbox.failure_percent,
         },
         mms_enabled,
+        own_domains: s.own_domains,
+        identify_sets_consent: s.identify_sets_consent,
+        revision: s.revision,
     }
 }

@@ -66,7 +66,7 @@ pub fn compose(recipients: usize) -> anyhow::Result<()> {
         for contact in &people {
             let values = Values::new(contact, None);
             let c = design
-                .compose(&values, Route::Sms, FOOTER, &[], |_| LINK.to_owned())
+                .compose(&values, Route::Sms, FOOTER, &[], &[], |_| LINK.to_owned())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             units += u64::from(c.counters.units);
         }

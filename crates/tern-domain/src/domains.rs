@@ -103,7 +103,13 @@ mod tests {
     #[test]
     fn domain_names_are_checked() {
         assert_eq!(shop(), ["shop.example"]);
-        for bad in ["https://shop.example", "shop", "shop.example/p", "-a.example", "a b.example"] {
+        for bad in [
+            "https://shop.example",
+            "shop",
+            "shop.example/p",
+            "-a.example",
+            "a b.example",
+        ] {
             assert!(own_domains(vec![bad.into()]).is_err(), "{bad}");
         }
         assert!(own_domains(vec!["a.example".into(); 21]).is_err());

@@ -91,6 +91,8 @@ impl ApiError {
                     (StatusCode::UNPROCESSABLE_ENTITY, "invalid_definition")
                 }
                 AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+                AppError::TooMany { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+                AppError::Stale(_) => (StatusCode::PRECONDITION_FAILED, "stale"),
                 AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
         }
@@ -135,6 +137,15 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if let Self::App(AppError::TooMany {
+            retry_after_secs, ..
+        }) = &self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_secs),
+            );
+        }
         if let Self::App(AppError::Internal(cause)) = self {
             response.extensions_mut().insert(InternalCause(cause));
         }

@@ -15,6 +15,9 @@ use tern_panel::session;
 
 use crate::ApiError;
 
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
 /// `Json<T>` whose rejections are [`ApiError`]s.
 pub struct ApiJson<T>(pub T);
 
@@ -30,7 +33,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(ApiError::PayloadTooLarge(format!(
                     "the request body is larger than {} bytes",
-                    crate::router::MAX_BODY_BYTES
+                    MAX_BODY_BYTES
                 )))
             }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),

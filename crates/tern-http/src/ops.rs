@@ -5,6 +5,8 @@ use serde_json::json;
 
 use tern_app::AppState;
 
+use crate::extract::AdminAuth;
+
 /// The process is up.
 pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
@@ -31,8 +33,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text format, for the operator only (`Authorization: Bearer $TERN_ADMIN_TOKEN`):
+/// routes, statuses and timings tell an outsider how the business uses Tern.
+pub async fn metrics(_: AdminAuth, State(state): State<AppState>) -> impl IntoResponse {
     (
         [("content-type", "text/plain; version=0.0.4")],
         state.metrics.render(),

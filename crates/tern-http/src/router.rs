@@ -20,9 +20,6 @@ use tern_app::{AppError, AppState, InternalCause};
 
 use crate::{ApiError, api, ops, public, webhooks};
 
-/// The largest request body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of the API role, with logging, request ids, metrics and body limits.
@@ -42,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/twilio/status", post(webhooks::status))
         .route_layer(middleware::from_fn(observe))
         .fallback(|| async { ApiError::App(AppError::NotFound) })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(crate::extract::MAX_BODY_BYTES))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -7,12 +7,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 
-use tern_domain::credential::{hash_password, verify_password};
-use tern_store::{Account, Session, StoreError};
+use tern_store::{Account, Session};
 
-use tern_app::{Actor, AppState, constant_time_eq, random};
+use tern_app::{Actor, AppError, AppState, accounts::signin, constant_time_eq, random};
 
 use crate::{PanelError, page, session};
 
@@ -101,11 +99,6 @@ impl FromRequestParts<AppState> for Signed {
     }
 }
 
-/// A hash no password matches in practice, checked when the e-mail is unknown.
-static UNKNOWN_USER_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_password(&hex::encode(random::<16>()), random()).expect("a long password")
-});
-
 /// The sign-in form's own CSRF cookie: there is no session yet to hold a token.
 const LOGIN_COOKIE: &str = "tern_login";
 
@@ -114,11 +107,36 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only paths of this site, so that a link cannot send a user elsewhere after signing in.
-fn safe_next(next: Option<&str>) -> &str {
+/// Only paths of this site, so that a link cannot send a user elsewhere after signing in: one
+/// leading slash, then printable ASCII without a backslash. Browsers drop tabs and newlines
+/// from a `Location` (`/\t/evil.example` becomes `//evil.example`), and a control character
+/// cannot be a header value at all.
+pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n
+        }
         _ => "/campaigns",
+    }
+}
+
+/// The client's network address, where the server records it (not for in-process requests).
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
     }
 }
 
@@ -156,6 +174,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -169,23 +188,10 @@ pub async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let found = match state.store.user_by_email(form.email.trim()).await {
-        Ok(found) => Some(found),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return PanelError::from(e).into_response(),
-    };
-    // An unknown e-mail costs the same hashing as a wrong password, so timing tells neither.
-    let hash = found
-        .as_ref()
-        .map_or_else(|| UNKNOWN_USER_HASH.clone(), |(_, hash)| hash.clone());
-    // Argon2 takes tens of milliseconds of CPU: off the threads that serve requests.
-    let password = form.password;
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    let user = match found {
-        Some((user, _)) if matches => user,
-        _ => {
+    let address = address.map(|a| a.to_string());
+    let user = match signin::sign_in(&state, &form.email, form.password, address.as_deref()).await {
+        Ok(user) => user,
+        Err(AppError::NotFound) => {
             return login_form(
                 next,
                 &form.email,
@@ -193,6 +199,21 @@ pub async fn login(
                 StatusCode::UNAUTHORIZED,
             );
         }
+        Err(AppError::TooMany {
+            message,
+            retry_after_secs,
+        }) => {
+            let mut page = login_form(
+                next,
+                &form.email,
+                Some(&format!("{message}.")),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return page;
+        }
+        Err(e) => return PanelError::from(e).into_response(),
     };
     match session::start(&state, &user).await {
         Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response(),

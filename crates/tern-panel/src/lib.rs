@@ -10,6 +10,7 @@ mod contact;
 mod library;
 mod render;
 pub mod session;
+mod team;
 
 use axum::{
     Router,
@@ -45,6 +46,13 @@ fn routes() -> Router<AppState> {
         .route("/segments", get(library::segments))
         .route("/media", get(library::media))
         .route("/settings", get(library::settings))
+        .route("/users", get(team::team))
+        .route("/users/invite", post(team::invite))
+        .route("/users/{id}/remove", post(team::remove))
+        .route("/users/invites/{id}/cancel", post(team::cancel_invite))
+        .route("/users/password", post(team::change_password))
+        .route("/invite/{token}", get(team::invitation).post(team::join))
+        .route("/audit", get(team::audit_trail))
 }
 
 /// The panel's routes with their headers.

@@ -96,6 +96,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         env,
         "base.html",
         "login.html",
+        "users.html",
+        "invite.html",
+        "audit.html",
         "error.html",
         "campaigns.html",
         "wizard.html",
@@ -165,6 +168,8 @@ impl IntoResponse for PanelError {
                     AppError::Conflict(_) => StatusCode::CONFLICT,
                     AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                     AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    AppError::Stale(_) => StatusCode::PRECONDITION_FAILED,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 (status, error.to_string())

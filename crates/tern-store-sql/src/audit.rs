@@ -11,7 +11,11 @@ macro_rules! audit {
 
         #[async_trait]
         impl Audit for $store {
-            async fn record_audit(&self, account: AccountId, entry: &AuditEntry) -> StoreResult<()> {
+            async fn record_audit(
+                &self,
+                account: AccountId,
+                entry: &AuditEntry,
+            ) -> StoreResult<()> {
                 sqlx::query(AssertSqlSafe(format!(
                     "INSERT INTO audit_log (account_id, at, actor, action, target, detail) \
                      VALUES ($1, $2, $3, $4, $5, CAST($6 AS {JSON_TYPE}))"

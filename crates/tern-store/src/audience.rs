@@ -147,6 +147,37 @@ pub struct ImportRecord {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl ImportRecord {
+    /// A running import with nothing done yet.
+    pub fn started(
+        id: ImportId,
+        account_id: AccountId,
+        file_name: String,
+        bytes_total: u64,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            account_id,
+            file_name,
+            status: ImportStatus::Running,
+            bytes_total,
+            bytes_done: 0,
+            rows_done: 0,
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            rejected: 0,
+            rejected_rows: Vec::new(),
+            consent_kept: 0,
+            consent_kept_lines: Vec::new(),
+            error: None,
+            created_at: now,
+            finished_at: None,
+        }
+    }
+}
+
 /// How many rejected rows an import keeps for its report.
 pub const MAX_REPORTED_ROWS: usize = 1000;
 

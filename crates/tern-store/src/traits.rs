@@ -67,8 +67,11 @@ pub trait Users: Send + Sync {
     async fn set_password(&self, account: AccountId, id: UserId, hash: &str) -> StoreResult<()>;
     async fn create_invite(&self, invite: &Invite) -> StoreResult<()>;
     /// The account's invitations not yet accepted or expired by `now`.
-    async fn list_invites(&self, account: AccountId, now: DateTime<Utc>)
-    -> StoreResult<Vec<Invite>>;
+    async fn list_invites(
+        &self,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Invite>>;
     async fn delete_invite(&self, account: AccountId, token_hash: &str) -> StoreResult<()>;
     /// The live invitation with this token hash.
     async fn invite(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Invite>;

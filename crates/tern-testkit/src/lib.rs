@@ -88,7 +88,9 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
             },
         },
     );
-    tokio::spawn(async move { axum::serve(listener, tern_http::router(state)).await });
+    let app =
+        tern_http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
     TestApp {
         address,
         store,

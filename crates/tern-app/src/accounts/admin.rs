@@ -6,7 +6,10 @@ use tern_domain::{account::AccountName, ids::ApiKeyId};
 use utoipa::ToSchema;
 
 use super::views::{AccountView, KeyView};
-use crate::{AppError, AppResult, AppState, operator};
+use crate::{AppError, AppResult, AppState, audit, operator};
+
+/// How the audit trail names the operator (the admin token, the CLI).
+const OPERATOR: &str = "operator";
 
 /// A new account's name.
 #[derive(Deserialize, ToSchema)]
@@ -66,11 +69,21 @@ pub async fn set_mms(
     request: MmsRequest,
 ) -> AppResult<AccountView> {
     let account = operator::find_account(&*state.store, account).await?;
-    Ok(state
+    let changed = state
         .store
         .set_mms_enabled(account.id, request.enabled)
-        .await?
-        .into())
+        .await?;
+    let detail = serde_json::json!({ "mms_enabled": request.enabled });
+    audit::record(
+        state,
+        account.id,
+        OPERATOR,
+        "account.mms_changed",
+        None,
+        detail,
+    )
+    .await;
+    Ok(changed.into())
 }
 
 /// Creates an API key for an account.
@@ -84,15 +97,33 @@ pub async fn create_key(state: &AppState, account: &str) -> AppResult<NewKeyView
         prefix: record.prefix,
         created_at: record.created_at,
     };
+    let target = Some(view.id.clone());
+    audit::record(
+        state,
+        account.id,
+        OPERATOR,
+        "key.created",
+        target,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(view)
 }
 
 /// Revokes any API key.
 pub async fn revoke_key(state: &AppState, key_id: &str) -> AppResult<KeyView> {
     let id: ApiKeyId = key_id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(state
-        .store
-        .revoke_api_key(None, id, Utc::now())
-        .await?
-        .into())
+    let key = state.store.revoke_api_key(None, id, Utc::now()).await?;
+    let target = Some(key.id.to_string());
+    let detail = serde_json::json!({});
+    audit::record(
+        state,
+        key.account_id,
+        OPERATOR,
+        "key.revoked",
+        target,
+        detail,
+    )
+    .await;
+    Ok(key.into())
 }

@@ -3,7 +3,7 @@ use tern_domain::ids::ApiKeyId;
 use tern_store::Account;
 
 use super::views::KeyView;
-use crate::{AppError, AppResult, AppState};
+use crate::{Actor, AppError, AppResult, AppState, audit};
 
 /// The account's API keys, revoked ones included.
 pub async fn list_keys(state: &AppState, account: &Account) -> AppResult<Vec<KeyView>> {
@@ -12,11 +12,26 @@ pub async fn list_keys(state: &AppState, account: &Account) -> AppResult<Vec<Key
 }
 
 /// Revokes one of the account's keys (the calling key included).
-pub async fn revoke_key(state: &AppState, account: &Account, key_id: &str) -> AppResult<KeyView> {
+pub async fn revoke_key(
+    state: &AppState,
+    account: &Account,
+    actor: Actor,
+    key_id: &str,
+) -> AppResult<KeyView> {
     let id: ApiKeyId = key_id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(state
+    let key = state
         .store
         .revoke_api_key(Some(account.id), id, Utc::now())
-        .await?
-        .into())
+        .await?;
+    let target = Some(key.id.to_string());
+    audit::by(
+        state,
+        account.id,
+        actor,
+        "key.revoked",
+        target,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(key.into())
 }

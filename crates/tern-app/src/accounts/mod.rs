@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod keys;
+pub mod signin;
+pub mod users;
 pub mod views;
 
 pub use views::{AccountView, KeyView};

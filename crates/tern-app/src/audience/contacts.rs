@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tern_domain::{
-    contact::{Cart, Consent, ConsentSource, ContactDraft, ContactInput},
+    contact::{Cart, Consent, ConsentProof, ConsentSource, ContactDraft, ContactInput},
     ids::{AccountId, ContactId},
     phone::Region,
 };
@@ -13,8 +13,9 @@ use tern_store::{Account, ConsentChange, Contact, ContactQuery, Event, Store};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    AppError, AppResult, AppState,
+    Actor, AppError, AppResult, AppState,
     audience::{Outcome, upsert_contacts},
+    audit,
 };
 
 /// A contact as the API shows it.
@@ -43,6 +44,10 @@ pub struct ContactView {
     /// The current cart (only when one contact is read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cart: Option<CartView>,
+    /// Present when the request asked to end the contact's opt-out without the right to: the
+    /// consent stayed, and this says why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_kept: Option<String>,
 }
 
 impl ContactView {
@@ -73,6 +78,7 @@ impl ContactView {
             created_at: contact.created_at,
             updated_at: contact.updated_at,
             cart: None,
+            consent_kept: None,
         }
     }
 }
@@ -131,8 +137,12 @@ pub struct ContactRequest {
     /// Merged into the stored attributes; `null` removes one.
     #[schema(value_type = Object)]
     pub attributes: Option<Value>,
-    /// `subscribed`, `unsubscribed` or `unknown`.
+    /// `subscribed`, `unsubscribed` or `unknown`. A contact who opted out (by any source) is
+    /// subscribed again only with `consent_proof`; without it the consent stays and the answer
+    /// says so in `consent_kept`.
     pub consent: Option<String>,
+    /// How, when and where the contact gave consent anew: recorded with the change.
+    pub consent_proof: Option<ConsentProofBody>,
     /// ISO 3166 code for a phone written without its country code.
     pub default_region: Option<String>,
 }
@@ -154,14 +164,37 @@ fn parse_region(region: Option<&str>) -> Result<Option<Region>, AppError> {
         })
 }
 
+/// Proof of new consent.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentProofBody {
+    /// How it was collected, e.g. "web form double opt-in".
+    pub method: String,
+    /// When the contact gave it (not in the future).
+    pub collected_at: DateTime<Utc>,
+    /// Where: the form's address, the shop, the IP address.
+    pub location: String,
+}
+
 /// Creates or updates a contact; `true` when it was created.
 pub async fn upsert(
     state: &AppState,
     account: &Account,
+    actor: Actor,
     request: ContactRequest,
 ) -> AppResult<(ContactView, bool)> {
     let region = parse_region(request.default_region.as_deref())?;
-    let draft = ContactDraft::parse(
+    let proof = request
+        .consent_proof
+        .map(|p| ConsentProof::new(&p.method, p.collected_at, &p.location, Utc::now()))
+        .transpose()?;
+    if proof.is_some() && request.consent.is_none() {
+        return Err(AppError::invalid(
+            "consent_proof",
+            "comes with the consent it proves: send consent too",
+        ));
+    }
+    let mut draft = ContactDraft::parse(
         ContactInput {
             external_id: request.external_id.as_deref(),
             phone: request.phone.as_deref(),
@@ -171,6 +204,7 @@ pub async fn upsert(
         region,
     )
     .map_err(|mut problems| AppError::from(problems.remove(0)))?;
+    draft.consent_proof = proof.clone();
     let mut results = upsert_contacts(
         state.store.as_ref(),
         account.id,
@@ -181,10 +215,26 @@ pub async fn upsert(
     let done = results.remove(0)?;
     let contact = state.store.contact(account.id, done.id).await?;
     let zone = account_zone(state.store.as_ref(), account.id).await?;
-    Ok((
-        ContactView::new(contact, zone),
-        done.outcome == Outcome::Created,
-    ))
+    if done.consent_changed {
+        audit::by(
+            state,
+            account.id,
+            actor,
+            "contact.consent_changed",
+            Some(contact.id.0.to_string()),
+            serde_json::json!({ "consent": contact.state.consent, "proof": proof }),
+        )
+        .await;
+    }
+    let mut view = ContactView::new(contact, zone);
+    if done.consent_kept {
+        view.consent_kept = Some(
+            "the contact opted out: only their own START, or a request with consent_proof, \
+             subscribes them again; their consent stayed"
+                .to_owned(),
+        );
+    }
+    Ok((view, done.outcome == Outcome::Created))
 }
 
 /// A page of contacts.
@@ -336,6 +386,8 @@ pub struct ConsentChangeView {
     pub consent: String,
     pub source: String,
     pub changed_at: DateTime<Utc>,
+    /// The proof of new consent the change carried, if any.
+    pub proof: Option<ConsentProofBody>,
 }
 
 impl From<ConsentChange> for ConsentChangeView {
@@ -344,6 +396,11 @@ impl From<ConsentChange> for ConsentChangeView {
             consent: c.consent.as_str().to_owned(),
             source: c.source.as_str().to_owned(),
             changed_at: c.changed_at,
+            proof: c.proof.map(|p| ConsentProofBody {
+                method: p.method,
+                collected_at: p.collected_at,
+                location: p.location,
+            }),
         }
     }
 }

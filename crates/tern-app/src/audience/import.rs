@@ -278,11 +278,19 @@ async fn import_rows<R: Read + Send + 'static>(
             .map_err(|e| format!("the store failed: {e}"))?;
         for (line, result) in lines.into_iter().zip(results) {
             match result {
-                Ok(done) => match done.outcome {
-                    Outcome::Created => record.created += 1,
-                    Outcome::Updated => record.updated += 1,
-                    Outcome::Unchanged => record.unchanged += 1,
-                },
+                Ok(done) => {
+                    match done.outcome {
+                        Outcome::Created => record.created += 1,
+                        Outcome::Updated => record.updated += 1,
+                        Outcome::Unchanged => record.unchanged += 1,
+                    }
+                    if done.consent_kept {
+                        record.consent_kept += 1;
+                        if record.consent_kept_lines.len() < MAX_REPORTED_ROWS {
+                            record.consent_kept_lines.push(line);
+                        }
+                    }
+                }
                 Err(problem) => reject(
                     record,
                     [RejectedRow {

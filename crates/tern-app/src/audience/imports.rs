@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tern_domain::ids::ImportId;
-use tern_store::{Account, ImportRecord, ImportStatus};
+use tern_store::{Account, ImportRecord};
 use utoipa::ToSchema;
 
 use crate::{
@@ -36,6 +36,11 @@ pub struct ImportView {
     pub rejected: u64,
     /// The first 1000 rejected rows: line, field, reason.
     pub rejected_rows: Vec<RejectedRowView>,
+    /// Rows that asked to subscribe a contact who had opted out: only the contact's own START,
+    /// or an API call with a proof of new consent, ends an opt-out; their consent stayed.
+    pub consent_kept: u64,
+    /// The lines of the first 1000 of them.
+    pub consent_kept_lines: Vec<u64>,
     /// Why a failed import stopped.
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -76,6 +81,8 @@ impl From<ImportRecord> for ImportView {
                     message: row.message,
                 })
                 .collect(),
+            consent_kept: r.consent_kept,
+            consent_kept_lines: r.consent_kept_lines,
             error: r.error,
             created_at: r.created_at,
             finished_at: r.finished_at,
@@ -93,23 +100,8 @@ pub async fn start(
     bytes: u64,
     options: ImportOptions,
 ) -> AppResult<ImportView> {
-    let mut record = ImportRecord {
-        id: ImportId::from_random(random()),
-        account_id: account.id,
-        file_name,
-        status: ImportStatus::Running,
-        bytes_total: bytes,
-        bytes_done: 0,
-        rows_done: 0,
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-        rejected: 0,
-        rejected_rows: Vec::new(),
-        error: None,
-        created_at: Utc::now(),
-        finished_at: None,
-    };
+    let id = ImportId::from_random(random());
+    let mut record = ImportRecord::started(id, account.id, file_name, bytes, Utc::now());
     if let Err(e) = state.store.create_import(&record).await {
         let _ = tokio::fs::remove_file(&path).await;
         return Err(e.into());

@@ -1,7 +1,9 @@
 //! Segment calls into contacts and events: `identify` upserts the contact (traits become
 //! attributes, a `phone` trait sets the phone, an `sms_consent` trait its consent); `track`
 //! records an event for the contact its `userId` names, creating the contact if it is new.
-//! A request is taken whole or refused whole.
+//! A request is taken whole or refused whole. The write key is public (web pages and apps embed
+//! it), so `sms_consent` counts only where the account's settings allow it
+//! (`identify_sets_consent`), and even then never ends an opt-out.
 
 use std::collections::HashMap;
 
@@ -35,6 +37,7 @@ pub async fn ingest(
     store: &dyn Store,
     account: AccountId,
     calls: &[Call],
+    consent_allowed: bool,
     received_at: DateTime<Utc>,
 ) -> StoreResult<Result<Ingested, (usize, InvalidSetting)>> {
     // One draft per identify, and one bare draft per user a track names, in call order.
@@ -45,7 +48,12 @@ pub async fn ingest(
             continue;
         };
         let draft = match call.kind {
-            CallKind::Identify => identify_draft(user_id, call),
+            CallKind::Identify => identify_draft(user_id, call).map(|mut draft| {
+                if !consent_allowed {
+                    draft.consent = None;
+                }
+                draft
+            }),
             CallKind::Track => ContactDraft::parse(
                 ContactInput {
                     external_id: Some(user_id),

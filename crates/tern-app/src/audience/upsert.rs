@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use tern_domain::{
     account::InvalidSetting,
-    contact::{ConsentSource, ContactDraft, ContactState},
+    contact::{ConsentProof, ConsentSource, ContactDraft, ContactState},
     ids::{AccountId, ContactId},
 };
 use tern_store::{ContactWrite, Store, StoreError, StoreResult};
@@ -25,6 +25,11 @@ pub enum Outcome {
 pub struct Upserted {
     pub id: ContactId,
     pub outcome: Outcome,
+    /// The draft asked to end the contact's opt-out without the right to
+    /// (`contact::consent_may_change`): the consent stayed as it was.
+    pub consent_kept: bool,
+    /// The contact's consent was written (a new contact's first, or a change).
+    pub consent_changed: bool,
 }
 
 /// How often a batch is read again after losing a race with another writer.
@@ -82,6 +87,7 @@ struct Slot {
     state: ContactState,
     stored: Option<(ContactState, i64)>,
     consent_source: Option<ConsentSource>,
+    consent_proof: Option<ConsentProof>,
 }
 
 async fn try_upsert(
@@ -117,10 +123,11 @@ async fn try_upsert(
             state: contact.state.clone(),
             stored: Some((contact.state, contact.revision)),
             consent_source: None,
+            consent_proof: None,
         });
     }
 
-    let mut assigned: Vec<Result<usize, InvalidSetting>> = Vec::with_capacity(drafts.len());
+    let mut assigned: Vec<Result<(usize, bool), InvalidSetting>> = Vec::with_capacity(drafts.len());
     for (draft, source) in drafts {
         let ext = draft
             .external_id
@@ -142,22 +149,25 @@ async fn try_upsert(
                 let id = Some(ContactId(-(slots.len() as i64) - 1));
                 let state = ContactState {
                     id,
-                    ..draft.apply(None)
+                    ..draft.apply(None, *source)
                 };
                 index_keys(&mut by_external_id, &mut by_phone, &state, slots.len());
                 slots.push(Slot {
                     state,
                     stored: None,
                     consent_source: draft.consent.map(|_| *source),
+                    consent_proof: draft.consent_proof.clone(),
                 });
-                assigned.push(Ok(slots.len() - 1));
+                assigned.push(Ok((slots.len() - 1, false)));
                 continue;
             }
         };
         let slot = &mut slots[index];
-        let next = draft.apply(Some(&slot.state));
+        let kept = draft.consent_refused(Some(&slot.state), *source);
+        let next = draft.apply(Some(&slot.state), *source);
         if next.consent != slot.state.consent {
             slot.consent_source = Some(*source);
+            slot.consent_proof.clone_from(&draft.consent_proof);
         }
         if let Some(old) = slot
             .state
@@ -169,7 +179,7 @@ async fn try_upsert(
         }
         slot.state = next;
         index_keys(&mut by_external_id, &mut by_phone, &slot.state, index);
-        assigned.push(Ok(index));
+        assigned.push(Ok((index, kept)));
     }
     if all_or_nothing && let Some(i) = assigned.iter().position(Result::is_err) {
         let problem = assigned.swap_remove(i).expect_err("found an error");
@@ -190,6 +200,7 @@ async fn try_upsert(
                 state,
                 revision: slot.stored.as_ref().map(|(_, r)| *r),
                 consent_source: slot.consent_source,
+                consent_proof: slot.consent_proof.clone(),
             });
         }
     }
@@ -204,21 +215,28 @@ async fn try_upsert(
     Ok(Ok(assigned
         .into_iter()
         .map(|assigned| {
-            let index = assigned?;
+            let (index, consent_kept) = assigned?;
             let slot = &slots[index];
             let first = !std::mem::replace(&mut seen[index], true);
+            let consent_changed = write_of_slot[index].is_some() && slot.consent_source.is_some();
             Ok(match (write_of_slot[index], &slot.stored) {
                 (Some(w), None) if first => Upserted {
                     id: ids[w],
                     outcome: Outcome::Created,
+                    consent_kept,
+                    consent_changed,
                 },
                 (Some(w), _) => Upserted {
                     id: ids[w],
                     outcome: Outcome::Updated,
+                    consent_kept,
+                    consent_changed,
                 },
                 (None, _) => Upserted {
                     id: slot.state.id.expect("stored contacts have ids"),
                     outcome: Outcome::Unchanged,
+                    consent_kept,
+                    consent_changed,
                 },
             })
         })

@@ -131,13 +131,15 @@ pub async fn worst_case(
     let link = context.sample_link();
     let pictures: Vec<String> = design.media.iter().map(|_| link.clone()).collect();
     let footer = &context.settings.opt_out_footer;
+    let own = &context.settings.own_domains;
     let mut worst = Vec::new();
     for route in design.routes(campaign.channel) {
         let mut longest: Option<WorstCase> = None;
         for (contact_id, values) in &candidates {
             // A recipient whose values make the template fail is skipped when sending: the
             // preview of that contact shows why.
-            let Ok(composed) = design.compose(values, *route, footer, &pictures, |_| link.clone())
+            let Ok(composed) =
+                design.compose(values, *route, footer, &pictures, own, |_| link.clone())
             else {
                 continue;
             };

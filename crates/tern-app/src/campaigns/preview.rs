@@ -95,6 +95,7 @@ pub async fn render_for(
             shown,
             &context.settings.opt_out_footer,
             &pictures,
+            &context.settings.own_domains,
             short,
         )
         .map_err(|e| e.0);

@@ -112,6 +112,7 @@ pub fn message_for(
         route,
         &context.settings.opt_out_footer,
         &media,
+        &context.settings.own_domains,
         |url| {
             let code = link_code();
             let short = format!("{}/l/{code}", context.public_url);

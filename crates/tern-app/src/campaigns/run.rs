@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tern_domain::{
     campaign::{CampaignStatus, CampaignType},
     delivery::pacing::RunPlan,
@@ -15,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::views::{CampaignView, MessageView, campaign_id};
 use crate::{
-    Actor, AppError, AppResult, AppState,
+    Actor, AppError, AppResult, AppState, audit,
     campaigns::recipient::{Recipient, message_for},
     campaigns::snapshot::LaunchSnapshot,
     campaigns::{StepContext, audience::blank_contact, check_steps, figures},
@@ -97,7 +98,12 @@ pub async fn launch(
         at: now,
     };
     match state.store.start_run(&launched, &change, &run).await {
-        Ok(()) => Ok(CampaignView::from(&launched)),
+        Ok(()) => {
+            let detail = json!({ "send_at": send_at, "status": launched.status });
+            let target = Some(launched.id.to_string());
+            audit::by(state, account.id, key, "campaign.launched", target, detail).await;
+            Ok(CampaignView::from(&launched))
+        }
         Err(StoreError::Conflict { .. }) => Err(AppError::Conflict(
             "the campaign changed or was launched meanwhile; read it again".into(),
         )),
@@ -125,7 +131,12 @@ async fn move_run(
         .set_run_status(account.id, campaign, from, to, &change)
         .await
     {
-        Ok(campaign) => Ok(CampaignView::from(&campaign)),
+        Ok(campaign) => {
+            let action = format!("campaign.{what}");
+            let target = Some(campaign.id.to_string());
+            audit::by(state, account.id, key, &action, target, json!({})).await;
+            Ok(CampaignView::from(&campaign))
+        }
         Err(StoreError::Conflict { .. }) => {
             let current = state.store.campaign(account.id, campaign).await?;
             Err(AppError::Conflict(format!(
@@ -326,6 +337,10 @@ pub struct TestSendBody {
     pub contact_id: Option<i64>,
 }
 
+/// Test messages skip consent (they go to the account's own numbers), so they are limited:
+/// this many an hour per account, across campaigns.
+pub const TEST_MESSAGES_PER_HOUR: u32 = 60;
+
 /// Sends the current design to the account's test numbers now, through the dispatcher, with
 /// every check of the Design step; the answer lists the messages, whose statuses
 /// `GET …/tests` shows as they change.
@@ -386,10 +401,23 @@ pub async fn send_test(
             )
         })
         .collect();
-    let ids = state
+    let ids = match state
         .store
-        .add_test_messages(account.id, campaign.id, &messages)
-        .await?;
+        .add_test_messages(account.id, campaign.id, &messages, TEST_MESSAGES_PER_HOUR)
+        .await
+    {
+        Err(StoreError::Conflict { constraint }) if constraint == "test_messages_per_hour" => {
+            return Err(AppError::TooMany {
+                message: format!(
+                    "at most {TEST_MESSAGES_PER_HOUR} test messages an hour per account \
+                     (this send has {}): try again later",
+                    messages.len()
+                ),
+                retry_after_secs: 600,
+            });
+        }
+        other => other?,
+    };
     let first = ids.iter().min().copied().unwrap_or(1);
     let mut sent = state
         .store

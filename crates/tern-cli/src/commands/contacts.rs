@@ -65,26 +65,12 @@ impl ContactsCommand {
         let bytes_total = reader.metadata().map(|m| m.len()).unwrap_or(0);
         let store = store::open_migrated(config).await?;
         let account = operator::find_account(store.as_ref(), &account).await?;
-        let mut record = ImportRecord {
-            id: ImportId::from_random(tern_app::random()),
-            account_id: account.id,
-            file_name: file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-            status: ImportStatus::Running,
-            bytes_total,
-            bytes_done: 0,
-            rows_done: 0,
-            created: 0,
-            updated: 0,
-            unchanged: 0,
-            rejected: 0,
-            rejected_rows: Vec::new(),
-            error: None,
-            created_at: Utc::now(),
-            finished_at: None,
-        };
+        let file_name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let id = ImportId::from_random(tern_app::random());
+        let mut record = ImportRecord::started(id, account.id, file_name, bytes_total, Utc::now());
         store.create_import(&record).await?;
         let bar = ProgressBar::new(bytes_total).with_style(
             ProgressStyle::with_template(
@@ -133,6 +119,14 @@ fn print_summary(record: &ImportRecord) {
         println!(
             "  … and {} more",
             record.rejected as usize - record.rejected_rows.len()
+        );
+    }
+    if record.consent_kept > 0 {
+        println!(
+            "  {} rows asked to subscribe contacts who opted out; their consent stayed \
+             (only their own START, or an API call with a proof of consent, ends an opt-out): \
+             lines {:?}",
+            record.consent_kept, record.consent_kept_lines
         );
     }
 }

@@ -95,10 +95,13 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         demo(&state, &config).await?;
     }
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, twilio_api_base = %config.twilio_api_base, backend = if config.database_url.starts_with("sqlite") { "sqlite" } else { "postgres" }, startup_ms = started.elapsed().as_millis() as u64, "tern is serving");
-    axum::serve(listener, tern_http::router(state))
-        .with_graceful_shutdown(stop)
-        .await
-        .context("serve HTTP")?;
+    axum::serve(
+        listener,
+        tern_http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await
+    .context("serve HTTP")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::{
     account::InvalidSetting,
+    domains::is_own_url,
     ids::MediaId,
     phone::MMS_COUNTRIES,
     template::{self, Template, Values, Vocabulary},
@@ -339,18 +340,29 @@ impl Design {
 
     /// The final text: the rendered body with links shortened, picture links for
     /// [`Route::SmsWithLink`], and the footer. `shorten` gives each link's short form.
+    ///
+    /// Only links the template wrote are shortened (and so tracked on the business's own short
+    /// domain), and links from data (a contact's attribute, an event's property) only when they
+    /// point to one of `own_domains`: anyone who can write an attribute must not be able to
+    /// put their address behind the business's short links. Other links are sent as written.
     pub fn compose(
         &self,
         values: &Values,
         route: Route,
         footer: &str,
         media_urls: &[String],
+        own_domains: &[String],
         mut shorten: impl FnMut(&str) -> String,
     ) -> Result<Composed, template::RenderError> {
         let body = self.template.render(values)?;
         let mut links = Vec::new();
+        let written = written_links(&self.body);
         let mut text = if self.shorten_links {
             replace_links(&body, |url| {
+                let from_template = link_origin(url).is_some_and(|o| written.contains(&o));
+                if !from_template && !is_own_url(url, own_domains) {
+                    return url.to_owned();
+                }
                 let short = shorten(url);
                 links.push(Link {
                     url: url.to_owned(),
@@ -394,7 +406,7 @@ impl Design {
         let mut problems = Vec::new();
         let nobody = Values::nobody(rules.kind == CampaignType::CartReminder);
         for route in self.routes(rules.channel) {
-            let composed = self.compose(&nobody, *route, rules.footer, &pictures, |_| {
+            let composed = self.compose(&nobody, *route, rules.footer, &pictures, &[], |_| {
                 rules.sample_link.to_owned()
             });
             match composed {
@@ -474,6 +486,34 @@ pub fn replace_links(text: &str, mut replace: impl FnMut(&str) -> String) -> Str
     }
     out.push_str(rest);
     out
+}
+
+/// A link's scheme and host, lower-cased (`https://shop.example`): what tells where it goes.
+fn link_origin(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    let scheme_end = lower.find("://")? + 3;
+    let host_end = lower[scheme_end..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map_or(lower.len(), |i| scheme_end + i);
+    (host_end > scheme_end).then(|| lower[..host_end].to_owned())
+}
+
+/// The origins of the links a template writes literally (a host with markup in it counts as
+/// none): a rendered link with one of these origins came from the template, not from data.
+fn written_links(source: &str) -> Vec<String> {
+    let mut origins = Vec::new();
+    replace_links(source, |url| {
+        if let Some(origin) = link_origin(url) {
+            let host_done = url
+                .get(origin.len()..)
+                .is_some_and(|rest| !rest.starts_with(['{', '@']));
+            if host_done {
+                origins.push(origin);
+            }
+        }
+        String::new()
+    });
+    origins
 }
 
 fn find_link_start(text: &str) -> Option<usize> {

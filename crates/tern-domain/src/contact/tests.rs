@@ -79,7 +79,8 @@ fn applying_merges_attributes_and_derives_country_and_zone() {
 
 #[test]
 fn a_phone_owned_by_another_contact_is_a_conflict() {
-    let mut owner = draft(Some("u1"), Some("+14155550123"), json!({})).apply(None, ConsentSource::Api);
+    let mut owner =
+        draft(Some("u1"), Some("+14155550123"), json!({})).apply(None, ConsentSource::Api);
     owner.id = Some(ContactId(1));
     let mut other = draft(Some("u2"), None, json!({})).apply(None, ConsentSource::Api);
     other.id = Some(ContactId(2));
@@ -91,7 +92,8 @@ fn a_phone_owned_by_another_contact_is_a_conflict() {
     let newcomer = draft(Some("u3"), Some("+14155550123"), json!({}));
     assert!(newcomer.target(None, Some(&owner)).is_err());
 
-    let mut anonymous = draft(None, Some("+14155550199"), json!({})).apply(None, ConsentSource::Api);
+    let mut anonymous =
+        draft(None, Some("+14155550199"), json!({})).apply(None, ConsentSource::Api);
     anonymous.id = Some(ContactId(3));
     let adopt = draft(Some("u4"), Some("+14155550199"), json!({}));
     assert_eq!(
@@ -123,7 +125,13 @@ fn asking(consent: Consent, proof: Option<ConsentProof>) -> ContactDraft {
 
 fn proof() -> ConsentProof {
     let now = chrono::Utc::now();
-    ConsentProof::new("web form double opt-in", now, "https://shop.example/join", now).unwrap()
+    ConsentProof::new(
+        "web form double opt-in",
+        now,
+        "https://shop.example/join",
+        now,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -144,7 +152,9 @@ fn an_opt_out_is_undone_only_by_start_or_a_proven_api_call() {
     // A proof counts only from the API: an import or a write key cannot bring one.
     let proven = asking(Consent::Subscribed, Some(proof()));
     assert_eq!(
-        proven.apply(Some(&opted_out), ConsentSource::Import).consent,
+        proven
+            .apply(Some(&opted_out), ConsentSource::Import)
+            .consent,
         Consent::Unsubscribed
     );
     assert_eq!(
@@ -161,7 +171,11 @@ fn an_opt_out_is_undone_only_by_start_or_a_proven_api_call() {
 
 #[test]
 fn anyone_may_record_an_opt_out_or_a_first_consent() {
-    for source in [ConsentSource::Import, ConsentSource::Api, ConsentSource::Identify] {
+    for source in [
+        ConsentSource::Import,
+        ConsentSource::Api,
+        ConsentSource::Identify,
+    ] {
         let subscribed = with_consent(Consent::Subscribed);
         let out = asking(Consent::Unsubscribed, None).apply(Some(&subscribed), source);
         assert_eq!(out.consent, Consent::Unsubscribed);
@@ -180,12 +194,16 @@ fn a_proof_must_say_how_when_and_where() {
         "consent_proof.method"
     );
     assert_eq!(
-        ConsentProof::new("form", now, "a\nb", now).unwrap_err().field,
+        ConsentProof::new("form", now, "a\nb", now)
+            .unwrap_err()
+            .field,
         "consent_proof.location"
     );
     let tomorrow = now + chrono::TimeDelta::days(1);
     assert_eq!(
-        ConsentProof::new("form", tomorrow, "shop", now).unwrap_err().field,
+        ConsentProof::new("form", tomorrow, "shop", now)
+            .unwrap_err()
+            .field,
         "consent_proof.collected_at"
     );
     assert!(ConsentProof::new("form", now, "shop", now).is_ok());

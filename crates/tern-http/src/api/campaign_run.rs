@@ -107,7 +107,9 @@ pub async fn messages(
 #[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/tests", operation_id = "send_test", tag = "campaigns", security(("api_key" = [])),
     params(("campaign_id" = String, Path, description = "The campaign's id")), request_body = TestSendBody,
     responses((status = 202, description = "Queued", body = Vec<MessageView>), (status = 401, description = "No valid credentials", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "No test numbers, or the design is not complete", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "No test numbers, or the design is not complete", body = ErrorBody),
+        (status = 429, description = "Over the account's test messages an hour", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn send_test(
     State(state): State<AppState>,
     AccountAuth(account, _): AccountAuth,

@@ -29,10 +29,10 @@ use crate::{
         (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
 pub async fn upsert(
     State(state): State<AppState>,
-    AccountAuth(account, _): AccountAuth,
+    AccountAuth(account, actor): AccountAuth,
     ApiJson(request): ApiJson<ContactRequest>,
 ) -> Result<(StatusCode, Json<ContactView>), ApiError> {
-    let (view, created) = contacts::upsert(&state, &account, request).await?;
+    let (view, created) = contacts::upsert(&state, &account, actor, request).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -70,11 +70,10 @@ pub async fn start(
                         .map_err(|e| ApiError::internal(e.to_string()))?;
                 }
                 "mapping" => {
-                    options.mapping =
-                        imports::mapping(&field.text().await.map_err(multipart_error)?)?
+                    options.mapping = imports::mapping(&small_text(field, "mapping").await?)?
                 }
                 "default_region" => {
-                    let text = field.text().await.map_err(multipart_error)?;
+                    let text = small_text(field, "default_region").await?;
                     options.default_region = Some(text.trim().parse().map_err(
                         |e: tern_domain::phone::RegionError| {
                             AppError::invalid("default_region", e.to_string())
@@ -100,6 +99,29 @@ pub async fn start(
     };
     let view = imports::start(&state, &account, file_name, path, bytes, options).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// The largest `mapping` or `default_region` read: they ride in the same form as a file of up
+/// to 512 MiB, and must not be read whole into memory at that size.
+const MAX_FORM_TEXT: usize = 64 * 1024;
+
+/// A form field's text, refused once it passes [`MAX_FORM_TEXT`] bytes.
+async fn small_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: &str,
+) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > MAX_FORM_TEXT {
+            return Err(AppError::invalid(
+                name,
+                format!("is longer than {} KB", MAX_FORM_TEXT / 1024),
+            )
+            .into());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::invalid(name, "is not UTF-8 text").into())
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

@@ -27,8 +27,10 @@ pub async fn list_keys(
     responses((status = 200, description = "OK", body = KeyView), (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn revoke_key(
     State(state): State<AppState>,
-    AccountAuth(account, _): AccountAuth,
+    AccountAuth(account, actor): AccountAuth,
     Path(key_id): Path<String>,
 ) -> Result<Json<KeyView>, ApiError> {
-    Ok(Json(keys::revoke_key(&state, &account, &key_id).await?))
+    Ok(Json(
+        keys::revoke_key(&state, &account, actor, &key_id).await?,
+    ))
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod audit;
 pub(crate) mod campaign_review;
 pub(crate) mod campaign_run;
 pub(crate) mod campaigns;
@@ -59,6 +60,7 @@ impl Modify for BearerSchemes {
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(account::get_account))
+        .routes(routes!(audit::list))
         .routes(routes!(settings::get_settings, settings::patch_settings))
         .routes(routes!(keys::list_keys))
         .routes(routes!(keys::revoke_key))

@@ -63,7 +63,10 @@ async fn take(
         })?;
         read.push(call);
     }
-    match ingest(state.store.as_ref(), account, &read, now).await? {
+    // The write key is public: consent from it only where the account allows it.
+    let consent_allowed = read.iter().any(|c| c.kind == CallKind::Identify)
+        && state.store.settings(account).await?.identify_sets_consent;
+    match ingest(state.store.as_ref(), account, &read, consent_allowed, now).await? {
         Ok(done) => Ok(Json(TrackingReply {
             success: true,
             calls: done.calls,

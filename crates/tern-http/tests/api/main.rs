@@ -1,5 +1,6 @@
 //! The API, black-box over HTTP: one app on port 0 and a fresh database per test.
 
+mod access;
 mod admin;
 mod after_launch;
 mod auth;

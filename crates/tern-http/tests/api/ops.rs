@@ -2,7 +2,7 @@ use reqwest::{Method, StatusCode};
 use tern_testkit::spawn_app;
 
 #[tokio::test]
-async fn health_readiness_and_metrics_answer_without_credentials() {
+async fn health_and_readiness_answer_anyone_and_metrics_only_the_operator() {
     let app = spawn_app().await;
     assert_eq!(
         app.call(Method::GET, "/healthz", None, None).await.body["status"],
@@ -15,7 +15,26 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
     );
 
     app.call(Method::GET, "/api/v1/account", None, None).await;
-    let metrics = app.call(Method::GET, "/metrics", None, None).await;
+    let anonymous = app.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let acme = app.create_account("acme").await;
+    let with_a_key = app
+        .call(Method::GET, "/metrics", Some(&acme.key), None)
+        .await;
+    assert_eq!(
+        with_a_key.status,
+        StatusCode::UNAUTHORIZED,
+        "an account's key is no operator"
+    );
+    let metrics = app
+        .call(
+            Method::GET,
+            "/metrics",
+            Some(tern_testkit::ADMIN_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(metrics.status, StatusCode::OK);
     assert!(
         metrics.headers["content-type"]
             .to_str()

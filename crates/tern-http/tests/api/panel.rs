@@ -12,14 +12,20 @@ pub(crate) const PASSWORD: &str = "correct horse battery";
 pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
-    cookies: Vec<(String, String)>,
+    pub(crate) cookies: Vec<(String, String)>,
 }
 
 impl Browser {
     pub(crate) fn new(app: &TestApp) -> Self {
+        Self::from_address(app, None)
+    }
+
+    /// A browser whose connections come from `address` (any of 127.0.0.0/8 reaches the app).
+    pub(crate) fn from_address(app: &TestApp, address: Option<std::net::IpAddr>) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
+                .local_address(address)
                 .build()
                 .unwrap(),
             base: app.address.clone(),

@@ -8,6 +8,16 @@ use tern_testkit::spawn_app;
 async fn segments_python_library_sends_identify_and_track_unchanged() {
     let app = spawn_app().await;
     let acme = app.create_account("acme").await;
+    // The script sends `sms_consent`, which counts only where the account allows it.
+    let allowed = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/settings",
+            Some(&acme.key),
+            Some(serde_json::json!({"identify_sets_consent": true})),
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK);
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tools/segment-client/send.py"

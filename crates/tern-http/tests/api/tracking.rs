@@ -6,6 +6,71 @@ use serde_json::json;
 use tern_testkit::spawn_app;
 
 #[tokio::test]
+async fn the_write_key_sets_consent_only_where_allowed_and_never_ends_an_opt_out() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let identify = |user: &str, consent: bool| json!({"userId": user, "traits": {"phone": if user == "u1" { "+14155550101" } else { "+14155550102" }, "sms_consent": consent}});
+    let consent_of = |user: &'static str| {
+        let app = &app;
+        let key = acme.key.clone();
+        async move {
+            let found = app
+                .get(&format!("/api/v1/contacts?search={user}"), &key)
+                .await
+                .body;
+            found["contacts"][0]["consent"].as_str().unwrap().to_owned()
+        }
+    };
+    let sent = app
+        .segment("/v1/identify", &acme.write_key, identify("u1", true))
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(consent_of("u1").await, "unknown", "off by default");
+
+    let allowed = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/settings",
+            Some(&acme.key),
+            Some(json!({"identify_sets_consent": true})),
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
+    app.segment("/v1/identify", &acme.write_key, identify("u1", true))
+        .await;
+    assert_eq!(consent_of("u1").await, "subscribed");
+
+    // An opt-out through the API (or STOP) is not undone by the write key, allowed or not.
+    let out = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "u1", "consent": "unsubscribed"}),
+        )
+        .await;
+    assert_eq!(out.body["consent"], "unsubscribed", "{}", out.text);
+    let again = app
+        .segment("/v1/identify", &acme.write_key, identify("u1", true))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(consent_of("u1").await, "unsubscribed");
+    let history = app
+        .get(
+            &format!("/api/v1/contacts/{}/consent", out.body["id"]),
+            &acme.key,
+        )
+        .await
+        .body;
+    let sources: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["identify", "api"]);
+}
+
+#[tokio::test]
 async fn identify_and_track_build_the_contact_its_events_and_its_cart() {
     let app = spawn_app().await;
     let acme = app.create_account("acme").await;
@@ -50,7 +115,8 @@ async fn identify_and_track_build_the_contact_its_events_and_its_cart() {
             contact["consent"].as_str(),
             contact["consent_source"].as_str()
         ),
-        (Some("subscribed"), Some("identify"))
+        (Some("unknown"), None),
+        "the public write key sets no consent unless the account allows it"
     );
     assert_eq!(contact["attributes"], json!({"first_name": "Ada"}));
     let id = contact["id"].as_i64().unwrap();

@@ -335,3 +335,148 @@ async fn status_callbacks_move_a_message_forward_only_when_twilio_signed_them() 
     assert_eq!(still["provider_status"], "delivered", "{still}");
     assert_eq!(still["error_code"], Value::Null);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_stays_a_stop_until_the_contacts_own_start_or_a_proven_consent() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let twilio = json!({"twilio": {"account_sid": ACCOUNT_SID, "auth_token": TOKEN}});
+    assert_eq!(
+        app.patch("/api/v1/settings", &acme.key, twilio)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let phone = "+14155550101";
+    let created = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1", "phone": phone, "consent": "subscribed"}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    let url = format!(
+        "{}/webhooks/twilio/inbound?account={}",
+        app.address, acme.id
+    );
+    assert_eq!(
+        signed_post(&app, &url, &inbound(phone, "STOP")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "unsubscribed"
+    );
+
+    // An old list re-imported keeps the opt-out, and its report names the row.
+    let csv = "external_id,phone,consent\nc2,+14155550102,yes\nc1,+14155550101,yes\n";
+    let done = app.import_and_wait(&acme.key, csv, &[]).await;
+    assert_eq!(
+        (
+            done["consent_kept"].as_u64(),
+            done["consent_kept_lines"].clone()
+        ),
+        (Some(1), json!([3])),
+        "{done}"
+    );
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "unsubscribed"
+    );
+    assert_eq!(
+        consent(&app, &acme.key, "+14155550102").await["consent"],
+        "subscribed",
+        "a first consent from an import stands"
+    );
+
+    // An API write without a proof keeps it too, and says why.
+    let plain = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1", "consent": "subscribed"}),
+        )
+        .await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.text);
+    assert_eq!(plain.body["consent"], "unsubscribed");
+    assert!(
+        plain.body["consent_kept"]
+            .as_str()
+            .is_some_and(|why| why.contains("consent_proof")),
+        "{}",
+        plain.text
+    );
+    // A proof from the future, or without its consent, is refused and changes nothing.
+    let future = json!({"method": "web form", "collected_at": "2999-01-01T00:00:00Z", "location": "https://shop.example/join"});
+    let refused = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1", "consent": "subscribed", "consent_proof": future}),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["error"]["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("consent_proof.collected_at")
+        )
+    );
+    let proof = json!({"method": "web form double opt-in", "collected_at": "2026-11-30T10:00:00Z", "location": "https://shop.example/join"});
+    let alone = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1", "consent_proof": proof}),
+        )
+        .await;
+    assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "unsubscribed"
+    );
+
+    // With a proof of new consent the API subscribes again, and the proof is kept.
+    let proven = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1", "consent": "subscribed", "consent_proof": proof}),
+        )
+        .await;
+    assert_eq!(proven.body["consent"], "subscribed", "{}", proven.text);
+    assert!(proven.body.get("consent_kept").is_none());
+    let history = app
+        .get(&format!("/api/v1/contacts/{id}/consent"), &acme.key)
+        .await
+        .body;
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["source"].as_str(), last["proof"]["method"].as_str()),
+        (Some("api"), Some("web form double opt-in"))
+    );
+    let trail = app.get("/api/v1/audit", &acme.key).await.body;
+    let consent_entry = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["action"] == "contact.consent_changed"
+                && e["target"].as_str() == Some(&*id.to_string())
+        })
+        .cloned()
+        .expect("the proven change is in the audit trail");
+    assert_eq!(
+        consent_entry["detail"]["proof"]["location"],
+        "https://shop.example/join"
+    );
+
+    // The contact's own START undoes their STOP with no proof.
+    signed_post(&app, &url, &inbound(phone, "STOP")).await;
+    signed_post(&app, &url, &inbound(phone, "START")).await;
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "subscribed"
+    );
+}

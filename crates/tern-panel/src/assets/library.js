@@ -174,6 +174,8 @@ if (settingsForm) {
       senders: $$('tr.sender').map((row) => ({ country: value(row, 'country').toUpperCase(), kind: value(row, 'kind'), address: value(row, 'address'), segments_per_second: Number(value(row, 'segments_per_second')) })),
       prices: { currency: f.currency.value.trim().toUpperCase(), per_segment: {}, per_mms: {} },
       sandbox: { latency_ms: Number(f.latency_ms.value), failure_percent: Number(f.failure_percent.value) },
+      own_domains: f.own_domains.value.split('\n').map((d) => d.trim()).filter(Boolean),
+      identify_sets_consent: f.identify_sets_consent.checked,
     };
     for (const row of $$('tr.price')) {
       const country = value(row, 'country').toUpperCase();
@@ -185,12 +187,15 @@ if (settingsForm) {
     else if (f.remove_twilio?.checked) patch.twilio = null;
     const box = $('#settings-error');
     try {
-      await api('PATCH', '/settings', patch);
+      // Saved only over what this page showed: someone else's change since is not lost.
+      await api('PATCH', '/settings', patch, { 'if-match': `"${settings.revision}"` });
       box.hidden = true;
       toast('Settings saved.');
       setTimeout(() => location.reload(), 600);
     } catch (error) {
-      box.textContent = error.field ? `${error.field}: ${error.message}` : error.message;
+      box.textContent = error.status === 412
+        ? 'Someone changed the settings since this page opened; nothing was saved. Reload the page to see their change, then make yours again.'
+        : error.field ? `${error.field}: ${error.message}` : error.message;
       box.hidden = false;
     }
   });

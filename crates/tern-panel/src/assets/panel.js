@@ -14,8 +14,8 @@ export class ApiFailure extends Error {
 }
 
 /** Calls `/api/v1` + `path`; `body` is JSON, or FormData for uploads. */
-export async function api(method, path, body) {
-  const headers = { 'x-csrf-token': csrf, accept: 'application/json' };
+export async function api(method, path, body, extraHeaders = {}) {
+  const headers = { 'x-csrf-token': csrf, accept: 'application/json', ...extraHeaders };
   let payload;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) {

@@ -54,8 +54,14 @@ pub async fn users_have_roles_invites_work_once_and_a_new_password_ends_sessions
     ));
 
     // A new password ends every session of its user, and only theirs.
-    store.create_session(session(31, acme, "ann-1")).await.unwrap();
-    store.create_session(session(32, acme, "bob-1")).await.unwrap();
+    store
+        .create_session(session(31, acme, "ann-1"))
+        .await
+        .unwrap();
+    store
+        .create_session(session(32, acme, "bob-1"))
+        .await
+        .unwrap();
     store.set_password(acme, id(32), "hash-new").await.unwrap();
     assert_eq!(store.user(acme, id(32)).await.unwrap().1, "hash-new");
     assert!(matches!(
@@ -89,9 +95,15 @@ pub async fn users_have_roles_invites_work_once_and_a_new_password_ends_sessions
         expires_at: at(100),
     };
     store.create_invite(&invite).await.unwrap();
-    assert_eq!(store.list_invites(acme, at(1)).await.unwrap(), [invite.clone()]);
+    assert_eq!(
+        store.list_invites(acme, at(1)).await.unwrap(),
+        std::slice::from_ref(&invite)
+    );
     assert!(store.list_invites(globex, at(1)).await.unwrap().is_empty());
-    assert!(store.list_invites(acme, at(100)).await.unwrap().is_empty(), "expired");
+    assert!(
+        store.list_invites(acme, at(100)).await.unwrap().is_empty(),
+        "expired"
+    );
     // The invitation decides the account, e-mail and role, whatever the new user says.
     let cat = store
         .accept_invite(
@@ -107,12 +119,19 @@ pub async fn users_have_roles_invites_work_once_and_a_new_password_ends_sessions
     );
     assert!(matches!(
         store
-            .accept_invite("invite-1", new_user(34, acme, "x@acme.test", Role::Admin), at(2))
+            .accept_invite(
+                "invite-1",
+                new_user(34, acme, "x@acme.test", Role::Admin),
+                at(2)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
     // Now there are two admins: one may go, with their sessions.
-    store.create_session(session(31, acme, "ann-2")).await.unwrap();
+    store
+        .create_session(session(31, acme, "ann-2"))
+        .await
+        .unwrap();
     store.delete_user(acme, id(31)).await.unwrap();
     assert!(matches!(
         store.session("ann-2", at(1)).await,
@@ -124,14 +143,24 @@ pub async fn users_have_roles_invites_work_once_and_a_new_password_ends_sessions
         ..invite
     };
     store.create_invite(&late).await.unwrap();
-    assert!(matches!(store.invite("invite-2", at(100)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.invite("invite-2", at(100)).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         store
-            .accept_invite("invite-2", new_user(35, acme, "d@acme.test", Role::Member), at(100))
+            .accept_invite(
+                "invite-2",
+                new_user(35, acme, "d@acme.test", Role::Member),
+                at(100)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
-    assert!(matches!(store.delete_invite(globex, "invite-2").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_invite(globex, "invite-2").await,
+        Err(StoreError::NotFound)
+    ));
     store.delete_invite(acme, "invite-2").await.unwrap();
 }
 
@@ -140,27 +169,45 @@ pub async fn failed_sign_ins_wait_longer_and_are_forgotten_after_a_success(store
     let free = FREE_FAILURES_PER_EMAIL;
     for n in 1..free {
         assert_eq!(
-            store.record_sign_in_failure(&key, free, at(n.into())).await.unwrap(),
+            store
+                .record_sign_in_failure(&key, free, at(n.into()))
+                .await
+                .unwrap(),
             None
         );
     }
-    let first = store.record_sign_in_failure(&key, free, at(10)).await.unwrap();
+    let first = store
+        .record_sign_in_failure(&key, free, at(10))
+        .await
+        .unwrap();
     assert_eq!(first, Some(at(11)));
-    let second = store.record_sign_in_failure(&key, free, at(11)).await.unwrap();
+    let second = store
+        .record_sign_in_failure(&key, free, at(11))
+        .await
+        .unwrap();
     assert_eq!(second, Some(at(13)), "the wait doubles");
     let keys = [key.clone(), "ip:192.0.2.1".to_owned()];
-    assert_eq!(store.sign_in_blocked(&keys, at(12)).await.unwrap(), Some(at(13)));
+    assert_eq!(
+        store.sign_in_blocked(&keys, at(12)).await.unwrap(),
+        Some(at(13))
+    );
     assert_eq!(store.sign_in_blocked(&keys, at(13)).await.unwrap(), None);
 
     // A day without failures starts the count again.
     let next_day = at(11) + TimeDelta::days(1) + TimeDelta::seconds(1);
     assert_eq!(
-        store.record_sign_in_failure(&key, free, next_day).await.unwrap(),
+        store
+            .record_sign_in_failure(&key, free, next_day)
+            .await
+            .unwrap(),
         None
     );
     store.record_sign_in_failure(&key, 1, at(20)).await.unwrap();
     store.clear_sign_in_failures(&key).await.unwrap();
-    assert_eq!(store.record_sign_in_failure(&key, 1, at(21)).await.unwrap(), Some(at(22)));
+    assert_eq!(
+        store.record_sign_in_failure(&key, 1, at(21)).await.unwrap(),
+        Some(at(22))
+    );
 }
 
 pub async fn the_audit_trail_is_kept_per_account_newest_first(store: &dyn Store) {
@@ -191,5 +238,11 @@ pub async fn the_audit_trail_is_kept_per_account_newest_first(store: &dyn Store)
         .unwrap();
     assert_eq!(older.len(), 1);
     assert_eq!(older[0].action, "settings.changed");
-    assert!(store.audit_entries(globex, None, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .audit_entries(globex, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

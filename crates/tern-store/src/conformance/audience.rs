@@ -260,7 +260,11 @@ pub async fn consent_changes_are_kept_in_order(store: &dyn Store) {
     }
     let history = store.consent_history(acme, id).await.unwrap();
     let proofs: Vec<_> = history.iter().map(|c| c.proof.clone()).collect();
-    assert_eq!(proofs, [None, None, Some(proof())], "the proof is kept with its change");
+    assert_eq!(
+        proofs,
+        [None, None, Some(proof())],
+        "the proof is kept with its change"
+    );
     let seen: Vec<_> = history
         .iter()
         .map(|c| (c.consent, c.source, c.changed_at))

@@ -66,6 +66,7 @@ fn a_personalised_sms_with_the_default_footer_is_complete() {
             Route::Sms,
             "Reply STOP to opt out",
             &[],
+            &[],
             |_| LINK.to_owned(),
         )
         .unwrap();
@@ -218,6 +219,7 @@ fn outside_the_mms_countries_recipients_are_skipped_or_get_an_sms_with_links() {
             Route::SmsWithLink,
             "STOP to end",
             &["https://tern.example/m/abc".into()],
+            &[],
             |_| LINK.into(),
         )
         .unwrap();
@@ -229,6 +231,71 @@ fn outside_the_mms_countries_recipients_are_skipped_or_get_an_sms_with_links() {
             Channel::Sms
         ),
         [("outside_mms_countries".into(), "invalid")]
+    );
+}
+
+#[test]
+fn links_from_data_are_tracked_only_on_the_accounts_own_domains() {
+    let v = Vocabulary {
+        attributes: ["offer".to_owned(), "path".to_owned()].into(),
+        cart: false,
+    };
+    let design = check_design(
+        &json!({"body": "{{ offer }} or https://shop.example/{{ path }} or {{ offer | default: \"https://deals.example/x\" }}"}),
+        &rules(Channel::Sms, &v),
+        known,
+    )
+    .0
+    .unwrap();
+    let compose = |offer: &str, path: &str, own: &[String]| {
+        let contact = crate::contact::ContactState {
+            id: None,
+            external_id: None,
+            phone: None,
+            country: Some("US".into()),
+            attributes: json!({"offer": offer, "path": path})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            consent: crate::contact::Consent::Subscribed,
+            timezone: None,
+        };
+        let composed = design
+            .compose(
+                &Values::new(&contact, None),
+                Route::Sms,
+                "",
+                &[],
+                own,
+                |_| LINK.to_owned(),
+            )
+            .unwrap();
+        composed
+            .links
+            .into_iter()
+            .map(|l| l.url)
+            .collect::<Vec<_>>()
+    };
+    // The template's own link is tracked whatever fills its path; an attribute's link to
+    // another host is sent as written, untracked.
+    assert_eq!(
+        compose("https://evil.example/a", "p/1", &[]),
+        ["https://shop.example/p/1"]
+    );
+    // What fills the path stays on the template's host.
+    assert_eq!(
+        compose("x", "@evil.example/a", &[]),
+        ["https://shop.example/@evil.example/a"]
+    );
+    // An attribute's link to an own domain (or a subdomain) is tracked.
+    let own = vec!["deals.example".to_owned()];
+    assert_eq!(
+        compose("https://www.deals.example/b", "p", &own),
+        [
+            "https://www.deals.example/b",
+            "https://shop.example/p",
+            "https://www.deals.example/b"
+        ]
     );
 }
 
