@@ -117,10 +117,18 @@ EOF
 # ("AST constructor recursion depth mismatch"), a Runtime Error that fails the run.
 # Phases: all four (examples, coverage, fuzzing, stateful); examples and coverage take seconds,
 # fuzzing and stateful share what is left of the time bound.
+# Every check that a response matches the document, and those of behaviour the document implies.
+# Not `positive_data_acceptance`: the document gives each field's type, not every rule the
+# handlers apply (a segment's definition, a phone number, an image's bytes); those are refused
+# with 422, which the document lists.
+checks=not_a_server_error,status_code_conformance,content_type_conformance
+checks+=,response_headers_conformance,response_schema_conformance,negative_data_rejection
+checks+=,missing_required_header,unsupported_method,ignored_auth,use_after_free
+checks+=,ensure_resource_availability
 echo "schemathesis $(schemathesis --version | awk '{print $NF}'), ${seconds} s, seed $seed, against $base"
 set +e
 schemathesis --config-file schemathesis.toml run "$base/api/v1/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,positive_data_acceptance,missing_required_header,unsupported_method,ignored_auth,use_after_free,ensure_resource_availability \
+  --checks "$checks" \
   --exclude-path-regex '^/api/v1/admin/' --exclude-operation-id revoke_key \
   --generation-with-security-parameters false \
   --max-time "$seconds" --workers 1 --seed "$seed" --no-color \

@@ -300,7 +300,7 @@ try {
     console.log(`walk ${file}`);
     await page.goto(`${server.base}/campaigns`);
     const { default: walk } = await import(join(import.meta.dirname, 'walks', file));
-    await walk({ page, base: server.base, shot, assert, api });
+    await walk({ page, base: server.base, shot, assert, api, login: { email: server.email, password: server.password } });
   }
 
   // Log out: the session ends.

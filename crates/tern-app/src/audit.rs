@@ -2,6 +2,8 @@
 //! and when. Entries are written after the change they describe; a trail that cannot be written
 //! is logged, and the change stands.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -52,6 +54,8 @@ pub struct AuditEntryView {
     pub at: DateTime<Utc>,
     /// `key:{id}` (an API key), `user:{id}` (a panel user), `operator` or `contact` (a keyword).
     pub actor: String,
+    /// The actor in words: the user's e-mail, the key's prefix (while they exist).
+    pub actor_name: Option<String>,
     /// e.g. `settings.changed`, `contact.consent_changed`, `user.invited`, `key.created`,
     /// `campaign.launched`.
     pub action: String,
@@ -96,12 +100,20 @@ pub async fn list(
     let next_before = (entries.len() == limit as usize)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for user in state.store.list_users(account.id).await? {
+        names.insert(Actor::User(user.id).by(), user.email);
+    }
+    for key in state.store.list_api_keys(account.id).await? {
+        names.insert(Actor::Key(key.id).by(), format!("API key {}…", key.prefix));
+    }
     Ok(AuditPage {
         entries: entries
             .into_iter()
             .map(|e| AuditEntryView {
                 id: e.id,
                 at: e.at,
+                actor_name: names.get(&e.actor).cloned(),
                 actor: e.actor,
                 action: e.action,
                 target: e.target,

@@ -158,7 +158,6 @@ pub async fn patch_settings(
     patch: SettingsPatch,
     if_match: Option<i64>,
 ) -> AppResult<SettingsView> {
-    let changed = changed_fields(&patch);
     let mut tries = 0;
     loop {
         tries += 1;
@@ -169,7 +168,12 @@ pub async fn patch_settings(
             return Err(stale(expected, settings.revision));
         }
         let read_at = settings.revision;
+        let before = settings.clone();
         apply(&mut settings, patch.clone(), state)?;
+        let changed = changed_fields(&before, &settings, &patch);
+        if changed.is_empty() {
+            return Ok(view(settings, account.mms_enabled));
+        }
         match state.store.save_settings(account.id, &settings).await {
             Ok(revision) => {
                 settings.revision = revision;
@@ -197,28 +201,25 @@ fn stale(expected: i64, current: i64) -> AppError {
     ))
 }
 
-/// The names of the fields a patch sets (never their values: credentials are among them).
-fn changed_fields(patch: &SettingsPatch) -> Vec<&'static str> {
-    [
-        ("timezone", patch.timezone.is_some()),
-        ("quiet_hours", patch.quiet_hours.is_some()),
-        ("frequency_cap", patch.frequency_cap.is_some()),
-        ("opt_out_footer", patch.opt_out_footer.is_some()),
-        ("help_reply", patch.help_reply.is_some()),
-        ("test_numbers", patch.test_numbers.is_some()),
-        ("prices", patch.prices.is_some()),
-        ("senders", patch.senders.is_some()),
-        ("sandbox", patch.sandbox.is_some()),
-        ("own_domains", patch.own_domains.is_some()),
-        (
-            "identify_sets_consent",
-            patch.identify_sets_consent.is_some(),
-        ),
-        ("twilio", patch.twilio.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect()
+/// The names of the fields whose values differ after the patch (never the values: credentials
+/// are among them; new credentials count as a change even when equal, being sealed afresh).
+fn changed_fields(
+    before: &AccountSettings,
+    after: &AccountSettings,
+    patch: &SettingsPatch,
+) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(before)), Ok(serde_json::Value::Object(after))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return vec!["settings".to_owned()];
+    };
+    after
+        .iter()
+        .filter(|(name, value)| {
+            before.get(*name) != Some(*value) && (*name != "twilio" || patch.twilio.is_some())
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 fn apply(

@@ -24,7 +24,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of the API role, with logging, request ids, metrics and body limits.
 pub fn router(state: AppState) -> Router {
-    let (api_router, openapi) = api::routes().split_for_parts();
+    let (api_router, openapi) = api::router_and_document();
     let openapi = std::sync::Arc::new(openapi);
     Router::new()
         .merge(api_router)

@@ -10,7 +10,7 @@
 
 use axum::{
     body::Bytes,
-    extract::{OriginalUri, Query, State},
+    extract::{OriginalUri, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -26,7 +26,7 @@ use tern_domain::{
 };
 use tern_sending::callbacks::{Verified, apply_status, param, status_update, verify};
 
-use crate::ApiError;
+use crate::{ApiError, extract::ApiQuery};
 
 #[derive(Deserialize)]
 pub struct WebhookQuery {
@@ -53,7 +53,7 @@ async fn verify_request(
 /// forward, so repeated and late callbacks change nothing.
 pub async fn status(
     State(state): State<AppState>,
-    Query(query): Query<WebhookQuery>,
+    ApiQuery(query): ApiQuery<WebhookQuery>,
     uri: OriginalUri,
     headers: HeaderMap,
     body: Bytes,
@@ -69,7 +69,7 @@ pub async fn status(
 /// `POST /webhooks/twilio/inbound?account=<id>`: a message to one of the account's numbers.
 pub async fn inbound(
     State(state): State<AppState>,
-    Query(query): Query<WebhookQuery>,
+    ApiQuery(query): ApiQuery<WebhookQuery>,
     uri: OriginalUri,
     headers: HeaderMap,
     body: Bytes,

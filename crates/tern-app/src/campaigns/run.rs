@@ -293,6 +293,7 @@ pub async fn progress(state: &AppState, account: &Account, id: &str) -> AppResul
 
 /// A page of messages.
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
     /// Only messages with a greater id (the cursor).

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use tern_app::{
@@ -17,7 +17,7 @@ use tern_app::{
 use crate::{
     ApiError,
     error::ErrorBody,
-    extract::{AccountAuth, ApiJson},
+    extract::{AccountAuth, ApiJson, ApiQuery},
 };
 
 /// Launches a Single campaign whose every step is complete: its audience is written into the
@@ -96,7 +96,7 @@ pub async fn messages(
     State(state): State<AppState>,
     AccountAuth(account, _): AccountAuth,
     Path(id): Path<String>,
-    Query(query): Query<MessagesQuery>,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
     Ok(Json(run::messages(&state, &account, &id, query).await?))
 }

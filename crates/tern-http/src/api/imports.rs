@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Multipart, Path, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use tern_app::{
@@ -17,7 +17,11 @@ use tern_app::{
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 
-use crate::{ApiError, error::ErrorBody, extract::AccountAuth};
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiMultipart},
+};
 
 /// The multipart form of an import.
 #[derive(ToSchema)]
@@ -42,7 +46,7 @@ pub struct ImportForm {
 pub async fn start(
     State(state): State<AppState>,
     AccountAuth(account, _): AccountAuth,
-    mut form: Multipart,
+    ApiMultipart(mut form): ApiMultipart,
 ) -> Result<(StatusCode, Json<ImportView>), ApiError> {
     let path = std::env::temp_dir().join(format!(
         "tern-import-{:032x}.csv",

@@ -11,7 +11,11 @@ use tern_app::{
 };
 use utoipa::ToSchema;
 
-use crate::{ApiError, error::ErrorBody, extract::AccountAuth};
+use crate::{
+    ApiError,
+    error::ErrorBody,
+    extract::{AccountAuth, ApiMultipart},
+};
 
 /// The multipart form of an upload.
 #[derive(ToSchema)]
@@ -32,7 +36,7 @@ pub struct UploadForm {
 pub async fn upload(
     State(state): State<AppState>,
     AccountAuth(account, actor): AccountAuth,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     let (name, bytes) = read_file(multipart).await?;
     let (view, created) = media::upload(&state, &account, actor, name, bytes).await?;
@@ -49,7 +53,10 @@ pub async fn upload(
     request_body(content_type = "multipart/form-data", content = UploadForm),
     responses((status = 200, description = "OK", body = FittedView), (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
-pub async fn fit(_auth: AccountAuth, multipart: Multipart) -> Result<Json<FittedView>, ApiError> {
+pub async fn fit(
+    _auth: AccountAuth,
+    ApiMultipart(multipart): ApiMultipart,
+) -> Result<Json<FittedView>, ApiError> {
     let (name, bytes) = read_file(multipart).await?;
     Ok(Json(media::fit(name, bytes).await?))
 }

@@ -7,6 +7,7 @@ pub(crate) mod campaign_review;
 pub(crate) mod campaign_run;
 pub(crate) mod campaigns;
 pub(crate) mod contacts;
+mod document;
 mod imports;
 mod keys;
 pub(crate) mod media;
@@ -57,7 +58,7 @@ impl Modify for BearerSchemes {
 }
 
 /// The API's routes with their OpenAPI description.
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
+fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(account::get_account))
         .routes(routes!(audit::list))
@@ -128,7 +129,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         )
 }
 
+/// The API's router and its OpenAPI document, completed (`document`).
+pub(crate) fn router_and_document() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, document) = routes().split_for_parts();
+    (router, document::complete(document))
+}
+
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+    router_and_document().1
 }

@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use tern_app::{
-    AppError, AppState,
+    AppState,
     settings::{self, SettingsPatch, SettingsView},
 };
 
@@ -39,10 +39,9 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .parse()
         .map(Some)
         .map_err(|_| {
-            AppError::Stale(format!(
-                "If-Match {text:?} is not an entity tag of these settings: send the ETag of a GET"
+            ApiError::BadRequest(format!(
+                "If-Match {text:?} is not an entity tag: send the ETag of a GET"
             ))
-            .into()
         })
 }
 

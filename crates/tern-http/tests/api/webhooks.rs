@@ -480,3 +480,151 @@ async fn a_stop_stays_a_stop_until_the_contacts_own_start_or_a_proven_consent() 
         "subscribed"
     );
 }
+
+/// A small deterministic generator: the same run every time, no dependency.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Text of any kind: empty, huge, control characters, emoji, invalid-looking numbers.
+    fn text(&mut self) -> String {
+        const PIECES: &[&str] = &[
+            "",
+            "STOP",
+            "start",
+            " HELP ",
+            "+14155550101",
+            "+1",
+            "0",
+            "-1",
+            "99999999999999999999",
+            "SM00000000000000000000000000000042",
+            "delivered",
+            "undelivered",
+            "failed",
+            "30003",
+            "\u{0}",
+            "\r\n",
+            "%",
+            "&=",
+            "é",
+            "🎉",
+            "<script>",
+            "null",
+            "[]",
+            "{\"a\":1}",
+            "\u{202e}",
+        ];
+        let mut out = String::new();
+        for _ in 0..self.below(4) {
+            out.push_str(self.pick(PIECES));
+        }
+        if self.below(20) == 0 {
+            out.push_str(&"x".repeat(self.below(200_000) as usize));
+        }
+        out
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_webhooks_with_malformed_bodies_never_fail_the_server() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let twilio = json!({"twilio": {"account_sid": ACCOUNT_SID, "auth_token": TOKEN}});
+    app.patch("/api/v1/settings", &acme.key, twilio).await;
+    app.post(
+        "/api/v1/contacts",
+        &acme.key,
+        json!({"phone": "+14155550101", "consent": "subscribed"}),
+    )
+    .await;
+    const NAMES: &[&str] = &[
+        "AccountSid",
+        "From",
+        "To",
+        "Body",
+        "MessageSid",
+        "SmsSid",
+        "MessageStatus",
+        "SmsStatus",
+        "ErrorCode",
+        "ErrorMessage",
+        "NumMedia",
+        "OptOutType",
+        "ApiVersion",
+        "",
+        "From[]",
+    ];
+    let mut noise = Noise(0x5eed_1234_abcd_ef01);
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..400 {
+        let route = noise.pick(&["inbound", "status"]);
+        // The account in the query: the right one mostly, else another or none.
+        let query = match noise.below(10) {
+            0 => String::new(),
+            1 => "?account=not-an-id".to_owned(),
+            2 => "?account=00000000-0000-4000-8000-000000000000".to_owned(),
+            _ => format!("?account={}", acme.id),
+        };
+        let url = format!("{}/webhooks/twilio/{route}{query}", app.address);
+        // The account's own AccountSid mostly (Twilio always sends it), then anything.
+        let mut params: Vec<(String, String)> = Vec::new();
+        if noise.below(10) != 0 {
+            params.push(("AccountSid".into(), ACCOUNT_SID.into()));
+        }
+        for _ in 0..noise.below(12) {
+            params.push((noise.pick(NAMES).to_owned(), noise.text()));
+        }
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .finish();
+        // Signed over what the server will parse back, so that most requests reach the handler.
+        let parsed: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let signature = tern_domain::delivery::signature::sign(TOKEN, &url, &parsed);
+        let response = app
+            .client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(!status.is_server_error(), "{status} for {params:?}: {text}");
+        if status.is_client_error() {
+            let error: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("not the JSON error body: {status} {text}"));
+            assert!(error["error"]["code"].is_string(), "{text}");
+        }
+        *statuses.entry(status.as_u16()).or_insert(0) += 1;
+    }
+    eprintln!("statuses: {statuses:?}");
+    assert!(
+        statuses.get(&200).copied().unwrap_or(0) + statuses.get(&204).copied().unwrap_or(0) > 50,
+        "most requests reach the handlers: {statuses:?}"
+    );
+    assert_eq!(
+        app.call(reqwest::Method::GET, "/healthz", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
