@@ -43,25 +43,38 @@ pub fn own_domains(names: Vec<String>) -> Result<Vec<String>, InvalidSetting> {
     Ok(domains)
 }
 
+/// The origin (`https://shop.example:8443`) and host of an http(s) URL, lower-cased, as a browser
+/// reads them: the authority ends at `/`, `?`, `#` or `\` (which browsers take for `/`). `None`
+/// unless the authority is a plain host and optional port: user info (`own@evil.example`),
+/// percent-escapes, non-ASCII or markup make a link that is never trusted.
+pub fn plain_origin(url: &str) -> Option<(String, String)> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
+    let (host, port) = authority
+        .split_once(':')
+        .map_or((authority, None), |(h, p)| (h, Some(p)));
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    (host_ok && port_ok).then(|| {
+        let scheme_len = lower.len() - rest.len();
+        (
+            lower[..scheme_len + authority.len()].to_owned(),
+            host.trim_end_matches('.').to_owned(),
+        )
+    })
+}
+
 /// Whether `url` is an http(s) address on one of `domains` (or a subdomain of one).
 pub fn is_own_url(url: &str, domains: &[String]) -> bool {
-    let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    else {
+    let Some((_, host)) = plain_origin(url) else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // Credentials before the host (`https://shop.example@evil.example`) name another host.
-    if authority.contains('@') {
-        return false;
-    }
-    let host = authority
-        .rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(authority, |(host, _)| host)
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
     domains.iter().any(|domain| {
         host == *domain
             || host
@@ -92,6 +105,9 @@ mod tests {
             "https://shop.example.evil.example/",
             "https://shop.example@evil.example/",
             "javascript://shop.example/",
+            "https://evil.example\\.shop.example/",
+            "https://shop.example%2e@evil.example/",
+            "https://shop.example:x@evil.example/",
             "ftp://shop.example/",
             "shop.example/p",
         ] {

@@ -69,7 +69,12 @@ pub fn read_call(
             CallKind::parse(name).ok_or_else(|| format!("unknown call type {name:?}"))?
         }
     };
-    let size = serde_json::to_vec(json).map_or(usize::MAX, |v| v.len());
+    let text = serde_json::to_string(json).unwrap_or_default();
+    // serde_json writes a NUL as this escape: no id, name or property means anything with one.
+    if text.contains("\\u0000") {
+        return Err("the call holds a NUL character".into());
+    }
+    let size = text.len();
     if size > MAX_CALL_BYTES {
         return Err(format!(
             "the call is {size} bytes; Segment's limit is {MAX_CALL_BYTES} bytes per call"

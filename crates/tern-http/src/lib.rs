@@ -7,6 +7,7 @@ pub(crate) mod api;
 pub mod demo;
 mod error;
 mod extract;
+mod nul;
 mod ops;
 mod public;
 mod router;

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/twilio/inbound", post(webhooks::inbound))
         .route("/webhooks/twilio/status", post(webhooks::status))
         .route_layer(middleware::from_fn(observe))
+        .layer(middleware::from_fn(crate::nul::refuse_nul))
         .fallback(|| async { ApiError::App(AppError::NotFound) })
         .layer(DefaultBodyLimit::max(crate::extract::MAX_BODY_BYTES))
         .layer(

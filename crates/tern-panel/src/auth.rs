@@ -188,8 +188,7 @@ pub async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let address = address.map(|a| a.to_string());
-    let user = match signin::sign_in(&state, &form.email, form.password, address.as_deref()).await {
+    let user = match signin::sign_in(&state, &form.email, form.password, address).await {
         Ok(user) => user,
         Err(AppError::NotFound) => {
             return login_form(

@@ -4,7 +4,7 @@
 use axum::{
     Form,
     extract::{Path, Query, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -229,12 +229,19 @@ pub struct JoinForm {
 }
 
 /// Accepts an invitation. The link itself is the credential (it is random and works once), so
-/// the form needs no other token; the new user is signed in.
+/// the form carries no other token; but a form posted from another site is refused (browsers
+/// say where a request comes from in `Sec-Fetch-Site`), or an attacker could sign a visitor in
+/// to the attacker's own account with the attacker's link. The new user is signed in.
 pub async fn join(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     Form(form): Form<JoinForm>,
 ) -> Result<Response, PanelError> {
+    let from = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if from.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return Err(PanelError::Forgery);
+    }
     let invite = match users::open_invite(&state, &token).await {
         Ok(invite) => invite,
         Err(AppError::NotFound) => return gone(),

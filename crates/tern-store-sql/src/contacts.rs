@@ -10,7 +10,10 @@ macro_rules! contacts {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Transaction};
-        use tern_domain::ids::{AccountId, ContactId};
+        use tern_domain::{
+            contact::Consent,
+            ids::{AccountId, ContactId},
+        };
         use tern_store::{
             ConsentChange, Contact, ContactQuery, ContactWrite, Contacts, StoreError, StoreResult,
             decode,
@@ -125,6 +128,29 @@ macro_rules! contacts {
                 Ok(found)
             }
 
+            async fn opted_out(
+                &self,
+                account: AccountId,
+                phones: &[String],
+            ) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+                let mut found = Vec::new();
+                for chunk in phones.chunks(BATCH_ROWS) {
+                    let mut query =
+                        QueryBuilder::<Db>::new("SELECT phone, at FROM opt_outs WHERE account_id = ");
+                    query.push_bind(account.to_string()).push(" AND phone");
+                    push_in_keys(&mut query, chunk);
+                    let rows: Vec<(String, i64)> = query
+                        .build_query_as()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_error)?;
+                    for (phone, at) in rows {
+                        found.push((phone, decode::time(at)?));
+                    }
+                }
+                Ok(found)
+            }
+
             async fn write_contacts(
                 &self,
                 account: AccountId,
@@ -158,6 +184,7 @@ macro_rules! contacts {
                     .collect();
                 for chunk in changes.chunks(BATCH_ROWS) {
                     record_consent_changes(&mut tx, now, chunk).await?;
+                    record_opt_outs(&mut tx, &account_text, now, chunk).await?;
                 }
                 let names = tern_store::attribute_names(writes);
                 for chunk in names.chunks(BATCH_ROWS) {
@@ -412,6 +439,45 @@ macro_rules! contacts {
                 .push_bind(now)
                 .push(format!(", CAST(p AS {JSON_TYPE}) FROM u"));
             query.build().execute(&mut **tx).await.map_err(map_error)?;
+            Ok(())
+        }
+
+        /// Keeps the account's opted-out numbers: a number whose contact opts out is listed (with
+        /// the latest opt-out's time), one whose contact is subscribed again (which the rules
+        /// allow only by START or a proof) is no longer. The list outlives the contact: a
+        /// deleted contact, or one whose number moved, does not take its opt-out with it.
+        async fn record_opt_outs(
+            tx: &mut Transaction<'static, Db>,
+            account: &str,
+            now: i64,
+            changes: &[(ContactId, &ContactWrite)],
+        ) -> StoreResult<()> {
+            let rows = |consent: Consent| -> Vec<Option<String>> {
+                changes
+                    .iter()
+                    .filter(|(_, w)| w.state.consent == consent)
+                    .filter_map(|(_, w)| w.state.phone.clone().map(Some))
+                    .collect()
+            };
+            let out = rows(Consent::Unsubscribed);
+            if !out.is_empty() {
+                let mut query = QueryBuilder::<Db>::new("WITH u(p) AS (");
+                push_rows(&mut query, vec![Column::Text(out)]);
+                query
+                    .push(") INSERT INTO opt_outs (account_id, phone, at) SELECT ")
+                    .push_bind(account.to_owned())
+                    .push(", p, ")
+                    .push_bind(now)
+                    .push(" FROM u WHERE p IS NOT NULL ON CONFLICT (account_id, phone) DO UPDATE SET at = excluded.at");
+                query.build().execute(&mut **tx).await.map_err(map_error)?;
+            }
+            let back: Vec<String> = rows(Consent::Subscribed).into_iter().flatten().collect();
+            if !back.is_empty() {
+                let mut query = QueryBuilder::<Db>::new("DELETE FROM opt_outs WHERE account_id = ");
+                query.push_bind(account.to_owned()).push(" AND phone");
+                push_in_keys(&mut query, &back);
+                query.build().execute(&mut **tx).await.map_err(map_error)?;
+            }
             Ok(())
         }
 

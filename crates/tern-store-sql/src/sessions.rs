@@ -99,6 +99,13 @@ macro_rules! sessions {
                 let at = decode::millis(now);
                 let quiet_since = decode::millis(now - TimeDelta::days(1));
                 let mut tx = self.pool.begin().await.map_err(map_error)?;
+                // Keys quiet for a day are forgotten: the table holds only recent guessing.
+                sqlx::query("DELETE FROM sign_in_failures WHERE last_at < $1 AND blocked_until < $2")
+                    .bind(quiet_since)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
                 let (failures,): (i64,) = sqlx::query_as(
                     "INSERT INTO sign_in_failures (key, failures, blocked_until, last_at) \
                      VALUES ($1, 1, 0, $2) ON CONFLICT (key) DO UPDATE SET \

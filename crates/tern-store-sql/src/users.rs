@@ -115,8 +115,22 @@ macro_rules! users {
                 Ok((decode::user(&id, &account_id, email, &role, created_at)?, hash))
             }
 
-            async fn delete_user(&self, account: AccountId, id: UserId) -> StoreResult<()> {
+            async fn delete_user(
+                &self,
+                account: AccountId,
+                id: UserId,
+                created_by: &str,
+            ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_error)?;
+                // Two admins removing each other at once: the second waits for the first, and
+                // then counts one admin fewer (SQLite's writes are serial already).
+                if crate::dialect::DIALECT == tern_store::audience_sql::Dialect::Postgres {
+                    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                        .bind(account.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_error)?;
+                }
                 let done = sqlx::query("DELETE FROM users WHERE id = $1 AND account_id = $2")
                     .bind(id.to_string())
                     .bind(account.to_string())
@@ -137,9 +151,16 @@ macro_rules! users {
                 if admins == 0 {
                     return Err(StoreError::Conflict { constraint: "last_admin".into() });
                 }
-                // Sessions go with their user (the foreign key cascades), also on SQLite.
+                // Sessions go with their user (the foreign key cascades), also on SQLite; their
+                // invitations too, so that a removed admin cannot come back through one.
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                sqlx::query("DELETE FROM invites WHERE account_id = $1 AND created_by = $2")
+                    .bind(account.to_string())
+                    .bind(created_by)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_error)?;

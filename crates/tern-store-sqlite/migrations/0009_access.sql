@@ -46,3 +46,16 @@ CREATE INDEX audit_log_account ON audit_log (account_id, id);
 
 -- Test sends are limited per account and hour: counted from this index.
 CREATE INDEX messages_test_account ON messages (account_id, due_at) WHERE test = 1;
+
+-- Numbers that opted out, per account, with the latest opt-out's time: an opt-out outlives its
+-- contact (deleted, or moved to another number), so that no new contact with the number is
+-- subscribed without the number's own START or a proof newer than the opt-out.
+CREATE TABLE opt_outs (
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    phone TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, phone)
+);
+INSERT INTO opt_outs (account_id, phone, at)
+    SELECT account_id, phone, COALESCE(consent_changed_at, updated_at) FROM contacts
+    WHERE consent = 'unsubscribed' AND phone IS NOT NULL;

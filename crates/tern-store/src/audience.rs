@@ -184,6 +184,13 @@ pub const MAX_REPORTED_ROWS: usize = 1000;
 /// Contacts and their consent.
 #[async_trait]
 pub trait Contacts: Send + Sync {
+    /// Which of these numbers opted out (with the latest opt-out's time), whatever contact holds
+    /// them now, if any.
+    async fn opted_out(
+        &self,
+        account: AccountId,
+        phones: &[String],
+    ) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
     /// The account's contacts having any of these external ids or phones.
     async fn contacts_by_keys(
         &self,

@@ -60,9 +60,15 @@ pub trait Users: Send + Sync {
     async fn user_by_email(&self, email: &str) -> StoreResult<(User, String)>;
     /// The account's user with this id, and their password hash.
     async fn user(&self, account: AccountId, id: UserId) -> StoreResult<(User, String)>;
-    /// Removes a user with their sessions. `Conflict { constraint: "last_admin" }` when the
-    /// account would be left without an admin.
-    async fn delete_user(&self, account: AccountId, id: UserId) -> StoreResult<()>;
+    /// Removes a user with their sessions and the invitations they made (`created_by`, as
+    /// invitations name their maker). `Conflict { constraint: "last_admin" }` when the account
+    /// would be left without an admin.
+    async fn delete_user(
+        &self,
+        account: AccountId,
+        id: UserId,
+        created_by: &str,
+    ) -> StoreResult<()>;
     /// Replaces a user's password hash and ends all their sessions, in one transaction.
     async fn set_password(&self, account: AccountId, id: UserId, hash: &str) -> StoreResult<()>;
     async fn create_invite(&self, invite: &Invite) -> StoreResult<()>;

@@ -4,9 +4,10 @@
 //! answered `TooMany` until then. Hashing runs behind a small semaphore: argon2 takes about
 //! 19 MiB per check, so a flood of attempts queues instead of exhausting memory.
 
-use std::sync::LazyLock;
+use std::{net::IpAddr, sync::LazyLock};
 
 use chrono::Utc;
+use sha2::{Digest, Sha256};
 use tern_domain::{
     access::{FREE_FAILURES_PER_ADDRESS, FREE_FAILURES_PER_EMAIL},
     credential::{hash_password, verify_password},
@@ -19,6 +20,9 @@ use crate::{AppError, AppResult, AppState, random};
 /// Password checks at once on a node.
 const HASHING_AT_ONCE: usize = 4;
 
+/// The longest e-mail address (RFC 5321's path limit); a longer one names nobody.
+const MAX_EMAIL_BYTES: usize = 254;
+
 static HASHING: Semaphore = Semaphore::const_new(HASHING_AT_ONCE);
 
 /// A hash no password matches in practice, checked when the e-mail is unknown: the answer takes
@@ -27,11 +31,8 @@ static UNKNOWN_USER_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_password(&hex::encode(random::<16>()), random()).expect("a long password")
 });
 
-/// Whether `password` matches `hash`, on a blocking thread, at most [`HASHING_AT_ONCE`] at once.
-pub async fn password_matches(password: String, hash: String) -> bool {
-    let Ok(_permit) = HASHING.acquire().await else {
-        return false;
-    };
+/// Whether `password` matches `hash`, on a blocking thread; the caller holds a permit.
+async fn verify_on_a_blocking_thread(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .unwrap_or(false)
@@ -49,25 +50,40 @@ pub async fn new_password_hash(password: String) -> AppResult<String> {
         .map_err(|e| AppError::invalid("password", e.to_string()))
 }
 
+/// The key failures are counted under: a hash, so that any input makes a short key.
+fn key(kind: &str, value: &str) -> String {
+    hex::encode(Sha256::digest(format!("{kind}:{value}").as_bytes()))
+}
+
+/// The network an address counts for: an IPv6 client may hold a whole /64.
+fn network(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 /// The user these credentials name. `address` is the client's network address, when known.
 /// Unknown e-mails and wrong passwords get the same `NotFound`, in about the same time;
-/// `TooMany` while the e-mail or the address must wait.
+/// `TooMany` while the e-mail must wait, or while the address must and the password is wrong
+/// (a right password passes an address's wait, so that strangers sharing a proxy's or an
+/// office's address cannot lock its users out).
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: String,
-    address: Option<&str>,
+    address: Option<IpAddr>,
 ) -> AppResult<User> {
-    let email_key = format!("email:{}", email.trim().to_lowercase());
-    let address_key = address.map(|a| format!("address:{a}"));
-    let keys: Vec<String> = std::iter::once(email_key.clone())
-        .chain(address_key.clone())
-        .collect();
-    let now = Utc::now();
-    if let Some(until) = state.store.sign_in_blocked(&keys, now).await? {
-        return Err(too_many(until, now));
+    let email = email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(AppError::NotFound);
     }
-    let found = match state.store.user_by_email(email.trim()).await {
+    let email_key = key("email", &email);
+    let address_key = address.map(|a| key("address", &network(a)));
+    let found = match state.store.user_by_email(&email).await {
         Ok(found) => Some(found),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
@@ -75,7 +91,30 @@ pub async fn sign_in(
     let hash = found
         .as_ref()
         .map_or_else(|| UNKNOWN_USER_HASH.clone(), |(_, hash)| hash.clone());
-    let matches = password_matches(password, hash).await;
+    // The waits are read, the password checked and a failure counted under one permit: attempts
+    // sent at once queue here, and each sees the failures of those before it.
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal("the hashing semaphore closed".into()))?;
+    let now = Utc::now();
+    if let Some(until) = state
+        .store
+        .sign_in_blocked(std::slice::from_ref(&email_key), now)
+        .await?
+    {
+        return Err(too_many(until, now));
+    }
+    let address_wait = match &address_key {
+        Some(key) => {
+            state
+                .store
+                .sign_in_blocked(std::slice::from_ref(key), now)
+                .await?
+        }
+        None => None,
+    };
+    let matches = verify_on_a_blocking_thread(password, hash).await;
     match found {
         Some((user, _)) if matches => {
             // Only the e-mail's count: a guesser who owns an account must not clear the
@@ -95,7 +134,10 @@ pub async fn sign_in(
                     .record_sign_in_failure(key, FREE_FAILURES_PER_ADDRESS, now)
                     .await?;
             }
-            Err(AppError::NotFound)
+            match address_wait {
+                Some(until) => Err(too_many(until, now)),
+                None => Err(AppError::NotFound),
+            }
         }
     }
 }

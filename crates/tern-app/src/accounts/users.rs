@@ -12,7 +12,7 @@ use tern_domain::{
 };
 use tern_store::{Account, Invite, NewUser, StoreError, User};
 
-use super::signin::{new_password_hash, password_matches};
+use super::signin::{new_password_hash, sign_in};
 use crate::{Actor, AppError, AppResult, AppState, audit, random};
 
 /// How long an invitation link works.
@@ -172,7 +172,11 @@ pub async fn remove(state: &AppState, account: &Account, me: UserId, id: &str) -
         ));
     }
     let (user, _) = state.store.user(account.id, id).await?;
-    match state.store.delete_user(account.id, id).await {
+    match state
+        .store
+        .delete_user(account.id, id, &Actor::User(id).by())
+        .await
+    {
         Err(StoreError::Conflict { .. }) => {
             return Err(AppError::Conflict(
                 "the account would be left without an admin".into(),
@@ -250,12 +254,17 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> AppResult<User> {
-    let (user, hash) = state.store.user(account.id, me).await?;
-    if !password_matches(current, hash).await {
-        return Err(AppError::invalid(
-            "current_password",
-            "is not your current password",
-        ));
+    let (user, _) = state.store.user(account.id, me).await?;
+    // Checked as a sign-in is, so that a stolen session cannot guess the password faster.
+    match sign_in(state, &user.email, current, None).await {
+        Ok(_) => {}
+        Err(AppError::NotFound) => {
+            return Err(AppError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        Err(e) => return Err(e),
     }
     let hash = new_password_hash(new).await?;
     state.store.set_password(account.id, me, &hash).await?;

@@ -229,8 +229,8 @@ pub async fn upsert(
     let mut view = ContactView::new(contact, zone);
     if done.consent_kept {
         view.consent_kept = Some(
-            "the contact opted out: only their own START, or a request with consent_proof, \
-             subscribes them again; their consent stayed"
+            "the contact (or their number) opted out: only their own START, or a request with a \
+             consent_proof collected after the opt-out, subscribes them again; their consent stayed"
                 .to_owned(),
         );
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use tern_domain::{
     account::InvalidSetting,
-    contact::{ConsentProof, ConsentSource, ContactDraft, ContactState},
+    contact::{Consent, ConsentProof, ConsentSource, ContactDraft, ContactState},
     ids::{AccountId, ContactId},
 };
 use tern_store::{ContactWrite, Store, StoreError, StoreResult};
@@ -88,6 +88,63 @@ struct Slot {
     stored: Option<(ContactState, i64)>,
     consent_source: Option<ConsentSource>,
     consent_proof: Option<ConsentProof>,
+    /// When the contact's current opt-out was made, if it has one.
+    opted_out_at: Option<DateTime<Utc>>,
+}
+
+/// A draft merged into a contact.
+struct Merged {
+    state: ContactState,
+    /// The draft asked to end an opt-out it may not end.
+    kept: bool,
+    /// The proof that counted, if any.
+    proof: Option<ConsentProof>,
+}
+
+/// `draft` applied by `source` to `current` (`None`: a new contact), honouring opt-outs that
+/// outlive their contacts: a number on the account's opt-out list (`opt_outs`) brings its
+/// opt-out to the contact it joins, and a proof no newer than the opt-out it would end proves
+/// nothing.
+fn merge(
+    draft: &ContactDraft,
+    source: ConsentSource,
+    current: Option<&ContactState>,
+    current_opted_out_at: Option<DateTime<Utc>>,
+    opt_outs: &HashMap<String, DateTime<Utc>>,
+) -> Merged {
+    let joining = draft
+        .phone
+        .as_ref()
+        .map(|p| p.e164())
+        .filter(|p| current.and_then(|c| c.phone.as_deref()) != Some(*p));
+    let listed = joining.and_then(|p| opt_outs.get(p)).copied();
+    let base = match listed {
+        Some(_) => Some(ContactState {
+            consent: Consent::Unsubscribed,
+            ..current.cloned().unwrap_or_else(|| ContactState {
+                id: None,
+                external_id: None,
+                phone: None,
+                country: None,
+                attributes: Default::default(),
+                consent: Consent::Unknown,
+                timezone: None,
+            })
+        }),
+        None => current.cloned(),
+    };
+    let opted_out_at = listed.max(current_opted_out_at);
+    let stale = |proof: &ConsentProof| opted_out_at.is_some_and(|at| proof.collected_at <= at);
+    let proof = draft.consent_proof.clone().filter(|p| !stale(p));
+    let draft = ContactDraft {
+        consent_proof: proof.clone(),
+        ..draft.clone()
+    };
+    Merged {
+        kept: draft.consent_refused(base.as_ref(), source),
+        state: draft.apply(base.as_ref(), source),
+        proof,
+    }
 }
 
 async fn try_upsert(
@@ -108,6 +165,11 @@ async fn try_upsert(
     let stored = store
         .contacts_by_keys(account, &external_ids, &phones)
         .await?;
+    let opt_outs: HashMap<String, DateTime<Utc>> = store
+        .opted_out(account, &phones)
+        .await?
+        .into_iter()
+        .collect();
 
     let mut slots: Vec<Slot> = Vec::with_capacity(drafts.len());
     let mut by_external_id: HashMap<String, usize> = HashMap::new();
@@ -119,11 +181,15 @@ async fn try_upsert(
             &contact.state,
             slots.len(),
         );
+        let opted_out_at = (contact.state.consent == Consent::Unsubscribed)
+            .then_some(contact.consent_changed_at)
+            .flatten();
         slots.push(Slot {
             state: contact.state.clone(),
             stored: Some((contact.state, contact.revision)),
             consent_source: None,
             consent_proof: None,
+            opted_out_at,
         });
     }
 
@@ -147,27 +213,35 @@ async fn try_upsert(
             Ok(None) => {
                 // Pending contacts get a negative id so that the domain tells them apart.
                 let id = Some(ContactId(-(slots.len() as i64) - 1));
-                let state = ContactState {
-                    id,
-                    ..draft.apply(None, *source)
-                };
+                let merged = merge(draft, *source, None, None, &opt_outs);
+                let state = ContactState { id, ..merged.state };
                 index_keys(&mut by_external_id, &mut by_phone, &state, slots.len());
+                // A number's standing opt-out is no new change of consent: no history entry.
+                let changed = draft.consent.is_some() && !merged.kept;
                 slots.push(Slot {
+                    opted_out_at: (state.consent == Consent::Unsubscribed).then_some(at),
                     state,
                     stored: None,
-                    consent_source: draft.consent.map(|_| *source),
-                    consent_proof: draft.consent_proof.clone(),
+                    consent_source: changed.then_some(*source),
+                    consent_proof: merged.proof,
                 });
-                assigned.push(Ok((slots.len() - 1, false)));
+                assigned.push(Ok((slots.len() - 1, merged.kept)));
                 continue;
             }
         };
         let slot = &mut slots[index];
-        let kept = draft.consent_refused(Some(&slot.state), *source);
-        let next = draft.apply(Some(&slot.state), *source);
+        let merged = merge(
+            draft,
+            *source,
+            Some(&slot.state),
+            slot.opted_out_at,
+            &opt_outs,
+        );
+        let (next, kept) = (merged.state, merged.kept);
         if next.consent != slot.state.consent {
             slot.consent_source = Some(*source);
-            slot.consent_proof.clone_from(&draft.consent_proof);
+            slot.consent_proof = merged.proof;
+            slot.opted_out_at = (next.consent == Consent::Unsubscribed).then_some(at);
         }
         if let Some(old) = slot
             .state

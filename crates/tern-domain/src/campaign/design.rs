@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     account::InvalidSetting,
-    domains::is_own_url,
+    domains::{is_own_url, plain_origin},
     ids::MediaId,
     phone::MMS_COUNTRIES,
     template::{self, Template, Values, Vocabulary},
@@ -359,7 +359,7 @@ impl Design {
         let written = written_links(&self.body);
         let mut text = if self.shorten_links {
             replace_links(&body, |url| {
-                let from_template = link_origin(url).is_some_and(|o| written.contains(&o));
+                let from_template = plain_origin(url).is_some_and(|(o, _)| written.contains(&o));
                 if !from_template && !is_own_url(url, own_domains) {
                     return url.to_owned();
                 }
@@ -488,28 +488,13 @@ pub fn replace_links(text: &str, mut replace: impl FnMut(&str) -> String) -> Str
     out
 }
 
-/// A link's scheme and host, lower-cased (`https://shop.example`): what tells where it goes.
-fn link_origin(url: &str) -> Option<String> {
-    let lower = url.to_ascii_lowercase();
-    let scheme_end = lower.find("://")? + 3;
-    let host_end = lower[scheme_end..]
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-        .map_or(lower.len(), |i| scheme_end + i);
-    (host_end > scheme_end).then(|| lower[..host_end].to_owned())
-}
-
-/// The origins of the links a template writes literally (a host with markup in it counts as
-/// none): a rendered link with one of these origins came from the template, not from data.
+/// The origins of the links a template writes literally (an authority with markup in it counts
+/// as none): a rendered link with one of these origins came from the template, not from data.
 fn written_links(source: &str) -> Vec<String> {
     let mut origins = Vec::new();
     replace_links(source, |url| {
-        if let Some(origin) = link_origin(url) {
-            let host_done = url
-                .get(origin.len()..)
-                .is_some_and(|rest| !rest.starts_with(['{', '@']));
-            if host_done {
-                origins.push(origin);
-            }
+        if let Some((origin, _)) = plain_origin(url) {
+            origins.push(origin);
         }
         String::new()
     });

@@ -402,7 +402,16 @@ fn check_attributes(map: &Map<String, Value>) -> Result<(), InvalidSetting> {
             format!("attribute name {name:?} must be 1 to {MAX_ATTRIBUTE_NAME} bytes long"),
         ));
     }
-    let size = serde_json::to_vec(map).map_or(usize::MAX, |v| v.len());
+    let json = serde_json::to_string(map).unwrap_or_default();
+    // serde_json writes a NUL as this escape; a NUL means nothing in an attribute, and
+    // PostgreSQL cannot store one.
+    if json.contains("\\u0000") {
+        return Err(InvalidSetting::new(
+            "attributes",
+            "must not contain NUL characters",
+        ));
+    }
+    let size = json.len();
     if size > MAX_ATTRIBUTES_BYTES {
         return Err(InvalidSetting::new(
             "attributes",

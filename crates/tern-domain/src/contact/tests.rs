@@ -208,3 +208,17 @@ fn a_proof_must_say_how_when_and_where() {
     );
     assert!(ConsentProof::new("form", now, "shop", now).is_ok());
 }
+
+#[test]
+fn attributes_with_a_nul_character_are_refused() {
+    let refused = ContactDraft::parse(
+        ContactInput {
+            external_id: Some("u1"),
+            attributes: Some(json!({"note": "a\u{0}b"})),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(refused[0].field, "attributes");
+}

@@ -59,7 +59,15 @@ pub async fn start(
         while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
             match field.name().unwrap_or_default() {
                 "file" => {
-                    file_name = Some(field.file_name().unwrap_or("contacts.csv").to_owned());
+                    // Shown, never trusted: control characters (NUL among them) go.
+                    file_name = Some(
+                        field
+                            .file_name()
+                            .unwrap_or("contacts.csv")
+                            .chars()
+                            .filter(|c| !c.is_control())
+                            .collect(),
+                    );
                     let mut file = tokio::fs::File::create(&path)
                         .await
                         .map_err(|e| ApiError::internal(format!("temporary file: {e}")))?;

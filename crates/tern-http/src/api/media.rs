@@ -109,7 +109,13 @@ async fn read_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), ApiErr
     };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("upload").to_owned();
+            // A name is shown, never trusted: control characters (NUL among them) go.
+            let name: String = field
+                .file_name()
+                .unwrap_or("upload")
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect();
             let bytes = field.bytes().await.map_err(bad)?;
             return Ok((name, bytes.to_vec()));
         }

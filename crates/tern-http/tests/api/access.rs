@@ -78,9 +78,10 @@ async fn failed_sign_in(app: &TestApp, email: &str, from: u8) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+/// The quickest sample: the machine's noise (other tests run beside this one) only ever adds
+/// time, so the minimum is what the work itself costs.
+fn quickest(samples: &[f64]) -> f64 {
+    samples.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
 #[tokio::test]
@@ -113,7 +114,7 @@ async fn an_unknown_email_takes_as_long_as_a_wrong_password() {
             unknown.push(b);
         }
     }
-    let (known, unknown) = (median(known), median(unknown));
+    let (known, unknown) = (quickest(&known), quickest(&unknown));
     assert!(
         (known - unknown).abs() <= 0.10 * known.max(unknown),
         "a wrong password takes {known:.1} ms, an unknown e-mail {unknown:.1} ms"
@@ -129,7 +130,6 @@ async fn next_after_sign_in_is_only_a_path_of_this_site() {
         ("/\t/evil.example", "/campaigns"),
         ("/\n/evil.example", "/campaigns"),
         ("/campaigns\r\nSet-Cookie: x=1", "/campaigns"),
-        ("/a\0b", "/campaigns"),
         ("//evil.example", "/campaigns"),
         ("/\\evil.example", "/campaigns"),
         ("https://evil.example", "/campaigns"),
@@ -155,6 +155,23 @@ async fn next_after_sign_in_is_only_a_path_of_this_site() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{next:?}: {body}");
         assert_eq!(headers[header::LOCATION], expected, "{next:?}");
     }
+    // A NUL is refused before anything else, and signs nobody in.
+    let mut browser = Browser::new(&app);
+    let (_, _, page) = browser.get("/login").await;
+    let csrf = hidden(&page, "csrf");
+    let (status, _, _) = browser
+        .form(
+            "/login",
+            &[
+                ("email", "ann@acme.test"),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "/a\0b"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(browser.cookies.iter().all(|(n, _)| n != "tern_session"));
 }
 
 #[tokio::test]
@@ -191,6 +208,17 @@ async fn admins_invite_and_remove_users_and_a_new_password_ends_the_other_sessio
     assert!(!page.contains(&path), "the link is not shown again");
     assert!(page.contains("bob@acme.test"), "the invitation is listed");
 
+    // Posted from another site (a page that would sign visitors in to its own account), the
+    // form is refused.
+    let cross_site = reqwest::Client::new()
+        .post(format!("{}{path}", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("password=stolen+passphrase&confirm_password=stolen+passphrase")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
     let mut bob = Browser::new(&app);
     let (status, _, page) = bob.get(&path).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -486,4 +514,62 @@ async fn test_sends_are_limited_per_account_and_hour() {
         )
         .await;
     assert_eq!(other.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guesses_sent_at_once_wait_their_turn_and_meet_the_limit() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    user(&app, &acme.id, "ann@acme.test").await;
+    // Each from its own address and connection, all at once.
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..16u8 {
+        let mut browser = Browser::from_address(&app, Some([127, 0, 3, n].into()));
+        attempts.spawn(async move { browser.sign_in("ann@acme.test", "a guess").await });
+    }
+    let statuses: Vec<StatusCode> = attempts.join_all().await;
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // Five free failures, plus those already checking when the fifth was counted (4 at once).
+    assert!(refused <= 5 + 3, "{statuses:?}");
+    assert_eq!(refused + waited, 16, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_right_password_passes_an_addresss_wait_and_a_huge_email_is_just_wrong() {
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    user(&app, &acme.id, "ann@acme.test").await;
+    // Strangers behind one address (a proxy, an office) fail 20 times with other e-mails.
+    let office = Some([127, 0, 4, 1].into());
+    for n in 0..21 {
+        Browser::from_address(&app, office)
+            .sign_in(&format!("stranger{n}@acme.test"), "a guess")
+            .await;
+    }
+    assert_eq!(
+        Browser::from_address(&app, office)
+            .sign_in("someone@acme.test", "a guess")
+            .await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address waits"
+    );
+    assert_eq!(
+        Browser::from_address(&app, office)
+            .sign_in("ann@acme.test", PASSWORD)
+            .await,
+        StatusCode::SEE_OTHER,
+        "but Ann's right password is let through"
+    );
+    let huge = format!("{}@acme.test", "a".repeat(10_000));
+    assert_eq!(
+        Browser::new(&app).sign_in(&huge, "a guess").await,
+        StatusCode::UNAUTHORIZED
+    );
 }

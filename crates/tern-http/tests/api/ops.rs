@@ -70,3 +70,43 @@ async fn every_response_carries_a_request_id_and_unknown_routes_are_json_404s() 
         .unwrap();
     assert_eq!(given.headers()["x-request-id"], "trace-me-42");
 }
+
+#[tokio::test]
+async fn a_nul_character_is_refused_wherever_it_comes_in() {
+    // PostgreSQL cannot store a NUL: without this, these were internal errors there.
+    let app = spawn_app().await;
+    let acme = app.create_account("acme").await;
+    let created = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            serde_json::json!({"external_id": "a", "attributes": {"note": "x\u{0}y"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::BAD_REQUEST, "{}", created.text);
+    assert_eq!(created.body["error"]["code"], "bad_request");
+    for path in ["/api/v1/contacts?search=%00", "/m/a%00b", "/l/a%00b"] {
+        let reply = app.call(Method::GET, path, Some(&acme.key), None).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            reply.text
+        );
+    }
+    let login = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=a%00b&password=x&csrf=y")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::BAD_REQUEST);
+    let listed = app.get("/api/v1/contacts", &acme.key).await;
+    assert_eq!(
+        listed.body["contacts"],
+        serde_json::json!([]),
+        "nothing stored"
+    );
+}

@@ -423,7 +423,10 @@ async fn a_stop_stays_a_stop_until_the_contacts_own_start_or_a_proven_consent() 
             Some("consent_proof.collected_at")
         )
     );
-    let proof = json!({"method": "web form double opt-in", "collected_at": "2026-11-30T10:00:00Z", "location": "https://shop.example/join"});
+    // Consent given anew after the STOP (a few milliseconds later at least).
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let collected = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let proof = json!({"method": "web form double opt-in", "collected_at": collected, "location": "https://shop.example/join"});
     let alone = app
         .post(
             "/api/v1/contacts",
@@ -474,6 +477,60 @@ async fn a_stop_stays_a_stop_until_the_contacts_own_start_or_a_proven_consent() 
 
     // The contact's own START undoes their STOP with no proof.
     signed_post(&app, &url, &inbound(phone, "STOP")).await;
+    signed_post(&app, &url, &inbound(phone, "START")).await;
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "subscribed"
+    );
+
+    // After another STOP, the proof from before it proves nothing any more.
+    signed_post(&app, &url, &inbound(phone, "STOP")).await;
+    let replayed = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1", "consent": "subscribed", "consent_proof": proof}),
+        )
+        .await;
+    assert_eq!(
+        replayed.body["consent"], "unsubscribed",
+        "{}",
+        replayed.text
+    );
+    assert!(replayed.body["consent_kept"].is_string());
+
+    // The opt-out outlives the contact: deleted and made again, or its number moved to a new
+    // contact, the number stays unsubscribed.
+    let deleted = app
+        .delete(&format!("/api/v1/contacts/{id}"), &acme.key)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let again = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1-again", "phone": phone, "consent": "subscribed"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.body["consent"], "unsubscribed", "{}", again.text);
+    assert!(again.body["consent_kept"].is_string());
+    let moved = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1-again", "phone": "+14155550109"}),
+        )
+        .await;
+    assert_eq!(moved.body["phone"], "+14155550109", "{}", moved.text);
+    let csv = format!("external_id,phone,consent\nc1-csv,{phone},yes\n");
+    let done = app.import_and_wait(&acme.key, &csv, &[]).await;
+    assert_eq!(done["consent_kept"], 1, "{done}");
+    assert_eq!(
+        consent(&app, &acme.key, phone).await["consent"],
+        "unsubscribed"
+    );
+    // The number's own START subscribes whoever holds it now.
     signed_post(&app, &url, &inbound(phone, "START")).await;
     assert_eq!(
         consent(&app, &acme.key, phone).await["consent"],

@@ -76,12 +76,12 @@ pub async fn users_have_roles_invites_work_once_and_a_new_password_ends_sessions
 
     // The last admin stays; another account cannot remove anyone.
     assert!(matches!(
-        store.delete_user(acme, id(31)).await,
+        store.delete_user(acme, id(31), "user:ann").await,
         Err(StoreError::Conflict { .. })
     ));
     assert!(store.user(acme, id(31)).await.is_ok(), "nothing removed");
     assert!(matches!(
-        store.delete_user(globex, id(32)).await,
+        store.delete_user(globex, id(32), "user:bob").await,
         Err(StoreError::NotFound)
     ));
 
@@ -127,12 +127,21 @@ pub async fn users_have_roles_invites_work_once_and_a_new_password_ends_sessions
             .await,
         Err(StoreError::NotFound)
     ));
-    // Now there are two admins: one may go, with their sessions.
+    // Now there are two admins: one may go, with their sessions and invitations.
     store
         .create_session(session(31, acme, "ann-2"))
         .await
         .unwrap();
-    store.delete_user(acme, id(31)).await.unwrap();
+    let anns = Invite {
+        token_hash: "invite-by-ann".into(),
+        ..invite.clone()
+    };
+    store.create_invite(&anns).await.unwrap();
+    store.delete_user(acme, id(31), "user:ann").await.unwrap();
+    assert!(
+        store.list_invites(acme, at(1)).await.unwrap().is_empty(),
+        "a removed admin's invitations go"
+    );
     assert!(matches!(
         store.session("ann-2", at(1)).await,
         Err(StoreError::NotFound)

@@ -857,3 +857,54 @@ pub async fn segments_agree_with_a_reference_evaluator_on_random_definitions(sto
         "only {telling} of 150 definitions split the contacts"
     );
 }
+
+pub async fn a_numbers_opt_out_outlives_its_contact(store: &dyn Store) {
+    let acme = account(store, 1, "acme").await;
+    let globex = account(store, 2, "globex").await;
+    let phone = "+14155550101".to_owned();
+    let [id] = store
+        .write_contacts(
+            acme,
+            &[insert(state("u1", Some(&phone), json!({}), "subscribed"))],
+            at(10),
+        )
+        .await
+        .unwrap()[..]
+    else {
+        panic!("one id")
+    };
+    let phones = std::slice::from_ref(&phone);
+    assert!(store.opted_out(acme, phones).await.unwrap().is_empty());
+    let change = |consent: Consent, source: ConsentSource| async move {
+        let current = store.contact(acme, id).await.unwrap();
+        ContactWrite {
+            state: ContactState {
+                consent,
+                ..current.state
+            },
+            revision: Some(current.revision),
+            consent_source: Some(source),
+            consent_proof: None,
+        }
+    };
+    let stop = change(Consent::Unsubscribed, ConsentSource::Keyword).await;
+    store.write_contacts(acme, &[stop], at(20)).await.unwrap();
+    assert_eq!(
+        store.opted_out(acme, phones).await.unwrap(),
+        [(phone.clone(), at(20))]
+    );
+    assert!(store.opted_out(globex, phones).await.unwrap().is_empty());
+    store.delete_contact(acme, id).await.unwrap();
+    assert_eq!(
+        store.opted_out(acme, phones).await.unwrap(),
+        [(phone.clone(), at(20))],
+        "the number stays opted out when its contact goes"
+    );
+    // The number's START (a new contact, subscribed by keyword) takes it off the list.
+    let start = ContactWrite {
+        consent_source: Some(ConsentSource::Keyword),
+        ..insert(state("u2", Some(&phone), json!({}), "subscribed"))
+    };
+    store.write_contacts(acme, &[start], at(30)).await.unwrap();
+    assert!(store.opted_out(acme, phones).await.unwrap().is_empty());
+}

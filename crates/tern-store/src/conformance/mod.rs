@@ -46,6 +46,7 @@ macro_rules! conformance_suite {
             media_is_stored_once_per_account_and_found_only_through_its_account_or_token,
             contacts_upsert_by_revision_and_stay_in_their_account,
             consent_changes_are_kept_in_order,
+            a_numbers_opt_out_outlives_its_contact,
             batches_larger_than_a_statement_are_written_and_read_whole,
             events_are_deduplicated_and_drive_carts,
             segments_are_counted_and_streamed_in_the_database,

@@ -287,6 +287,17 @@ fn links_from_data_are_tracked_only_on_the_accounts_own_domains() {
         compose("x", "@evil.example/a", &[]),
         ["https://shop.example/@evil.example/a"]
     );
+    // Data that only looks like the template's link is not tracked: user info, backslashes.
+    for sneaky in [
+        "https://shop.example@evil.example/x",
+        "https://evil.example\\.shop.example/",
+    ] {
+        assert_eq!(
+            compose(sneaky, "p", &[]),
+            ["https://shop.example/p"],
+            "{sneaky}"
+        );
+    }
     // An attribute's link to an own domain (or a subdomain) is tracked.
     let own = vec!["deals.example".to_owned()];
     assert_eq!(
