@@ -6,6 +6,8 @@
 #
 #   scripts/api-fuzz.sh path/to/tern [seconds]
 #
+# On a fresh SQLite database, or on the empty database API_FUZZ_DATABASE_URL names.
+#
 # `schemathesis` (PyPI, 4.x) comes from PATH; CI installs it into target/ci-python. The time bound
 # is the second argument or API_FUZZ_SECONDS (default 150) and covers the test phases only (the
 # schema's loading and the setup add some 10 s). API_FUZZ_SEED replays a run: the seed is printed.
@@ -38,6 +40,9 @@ trap stop EXIT
 # A fresh SQLite database and nothing else from the caller's configuration: no tern.toml (the
 # working folder is the temporary one), no admin token, media in the data folder.
 unset TERN_CONFIG TERN_DATABASE_URL TERN_ADMIN_TOKEN TERN_MEDIA_STORE TERN_PUBLIC_URL TERN_TWILIO_API_BASE
+# API_FUZZ_DATABASE_URL runs it on that (empty) database instead, e.g. a PostgreSQL one: its
+# types and limits are stricter than SQLite's.
+if [ -n "${API_FUZZ_DATABASE_URL:-}" ]; then export TERN_DATABASE_URL="$API_FUZZ_DATABASE_URL"; fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export TERN_DATA_DIR="$work/data" TERN_BIND="127.0.0.1:$port"
 base="http://127.0.0.1:$port"
