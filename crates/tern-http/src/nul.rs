@@ -2,8 +2,9 @@
 //! JSONB cannot hold one, so a NUL that reached the store would fail there as an internal error
 //! (SQLite would store it); no field of Tern's means anything with one. The address (path and
 //! query, decoded) is checked for every request, the body for JSON and form bodies — the
-//! bodies whose values reach the store as text. Other bodies (media, CSV, Segment's gzip) are
-//! checked where they are read.
+//! bodies whose values reach the store as text — before authentication, up to the same 1 MiB
+//! the body limit allows. Other bodies (media, CSV, Segment's gzip) are checked where they are
+//! read.
 
 use axum::{
     body::{Body, to_bytes},
@@ -30,10 +31,17 @@ pub async fn refuse_nul(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let json = kind.starts_with("application/json");
+    let json = kind.starts_with("application/json")
+        || (kind.starts_with("application/")
+            && kind
+                .split(';')
+                .next()
+                .is_some_and(|t| t.trim().ends_with("+json")));
     let form = kind.starts_with("application/x-www-form-urlencoded");
-    let gzipped = request.headers().contains_key("content-encoding");
-    if !(json || form) || gzipped {
+    // Segment's routes inflate gzip bodies themselves, and check each call (`read_call`).
+    let segment_gzip = request.headers().contains_key("content-encoding")
+        && request.uri().path().starts_with("/v1/");
+    if !(json || form) || segment_gzip {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

@@ -57,7 +57,8 @@ fn key(kind: &str, value: &str) -> String {
 
 /// The network an address counts for: an IPv6 client may hold a whole /64.
 fn network(address: IpAddr) -> String {
-    match address {
+    // An IPv4 client of a server bound to `[::]` arrives as `::ffff:a.b.c.d`.
+    match address.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let s = v6.segments();
@@ -68,9 +69,7 @@ fn network(address: IpAddr) -> String {
 
 /// The user these credentials name. `address` is the client's network address, when known.
 /// Unknown e-mails and wrong passwords get the same `NotFound`, in about the same time;
-/// `TooMany` while the e-mail must wait, or while the address must and the password is wrong
-/// (a right password passes an address's wait, so that strangers sharing a proxy's or an
-/// office's address cannot lock its users out).
+/// `TooMany` while the e-mail or the address must wait.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -81,8 +80,11 @@ pub async fn sign_in(
     if email.len() > MAX_EMAIL_BYTES {
         return Err(AppError::NotFound);
     }
-    let email_key = key("email", &email);
-    let address_key = address.map(|a| key("address", &network(a)));
+    let keys: Vec<String> = std::iter::once(key("email", &email))
+        .chain(address.map(|a| key("address", &network(a))))
+        .collect();
+    // Refused before queueing for a permit, so that a waiting guesser costs no hashing...
+    refuse_if_waiting(state, &keys).await?;
     let found = match state.store.user_by_email(&email).await {
         Ok(found) => Some(found),
         Err(StoreError::NotFound) => None,
@@ -91,54 +93,53 @@ pub async fn sign_in(
     let hash = found
         .as_ref()
         .map_or_else(|| UNKNOWN_USER_HASH.clone(), |(_, hash)| hash.clone());
-    // The waits are read, the password checked and a failure counted under one permit: attempts
-    // sent at once queue here, and each sees the failures of those before it.
-    let _permit = HASHING
+    // ...and again under the permit, which the failure is counted under too: attempts sent at
+    // once queue here, and each sees the failures of those before it. A task of its own, so
+    // that a client who hangs up cannot free the permit while its hash still runs.
+    let state = state.clone();
+    tokio::spawn(async move { check(&state, &keys, found, password, hash).await })
+        .await
+        .map_err(|e| AppError::Internal(format!("the password check stopped: {e}")))?
+}
+
+async fn check(
+    state: &AppState,
+    keys: &[String],
+    found: Option<(User, String)>,
+    password: String,
+    hash: String,
+) -> AppResult<User> {
+    let permit = HASHING
         .acquire()
         .await
         .map_err(|_| AppError::Internal("the hashing semaphore closed".into()))?;
-    let now = Utc::now();
-    if let Some(until) = state
-        .store
-        .sign_in_blocked(std::slice::from_ref(&email_key), now)
-        .await?
-    {
-        return Err(too_many(until, now));
-    }
-    let address_wait = match &address_key {
-        Some(key) => {
-            state
-                .store
-                .sign_in_blocked(std::slice::from_ref(key), now)
-                .await?
-        }
-        None => None,
-    };
+    refuse_if_waiting(state, keys).await?;
     let matches = verify_on_a_blocking_thread(password, hash).await;
-    match found {
+    let outcome = match found {
         Some((user, _)) if matches => {
             // Only the e-mail's count: a guesser who owns an account must not clear the
             // address's by signing in to it between guesses.
-            state.store.clear_sign_in_failures(&email_key).await?;
+            state.store.clear_sign_in_failures(&keys[0]).await?;
             Ok(user)
         }
         _ => {
             let now = Utc::now();
-            state
-                .store
-                .record_sign_in_failure(&email_key, FREE_FAILURES_PER_EMAIL, now)
-                .await?;
-            if let Some(key) = &address_key {
-                state
-                    .store
-                    .record_sign_in_failure(key, FREE_FAILURES_PER_ADDRESS, now)
-                    .await?;
+            let free = [FREE_FAILURES_PER_EMAIL, FREE_FAILURES_PER_ADDRESS];
+            for (key, free) in keys.iter().zip(free) {
+                state.store.record_sign_in_failure(key, free, now).await?;
             }
-            match address_wait {
-                Some(until) => Err(too_many(until, now)),
-                None => Err(AppError::NotFound),
-            }
+            Err(AppError::NotFound)
         }
+    };
+    drop(permit);
+    outcome
+}
+
+async fn refuse_if_waiting(state: &AppState, keys: &[String]) -> AppResult<()> {
+    let now = Utc::now();
+    match state.store.sign_in_blocked(keys, now).await? {
+        Some(until) => Err(too_many(until, now)),
+        None => Ok(()),
     }
 }
 

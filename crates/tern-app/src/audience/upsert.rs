@@ -90,6 +90,9 @@ struct Slot {
     consent_proof: Option<ConsentProof>,
     /// When the contact's current opt-out was made, if it has one.
     opted_out_at: Option<DateTime<Utc>>,
+    /// The contact, already unsubscribed, said STOP again (or the provider said so): written
+    /// anyway, so that the number's opt-out is dated by the latest.
+    repeated_opt_out: bool,
 }
 
 /// A draft merged into a contact.
@@ -118,6 +121,13 @@ fn merge(
         .map(|p| p.e164())
         .filter(|p| current.and_then(|c| c.phone.as_deref()) != Some(*p));
     let listed = joining.and_then(|p| opt_outs.get(p)).copied();
+    // The proof must be newer than the opt-out of the number the contact ends with, too.
+    let final_phone = draft
+        .phone
+        .as_ref()
+        .map(|p| p.e164())
+        .or_else(|| current.and_then(|c| c.phone.as_deref()));
+    let number_opted_out_at = final_phone.and_then(|p| opt_outs.get(p)).copied();
     let base = match listed {
         Some(_) => Some(ContactState {
             consent: Consent::Unsubscribed,
@@ -133,7 +143,7 @@ fn merge(
         }),
         None => current.cloned(),
     };
-    let opted_out_at = listed.max(current_opted_out_at);
+    let opted_out_at = listed.max(current_opted_out_at).max(number_opted_out_at);
     let stale = |proof: &ConsentProof| opted_out_at.is_some_and(|at| proof.collected_at <= at);
     let proof = draft.consent_proof.clone().filter(|p| !stale(p));
     let draft = ContactDraft {
@@ -165,8 +175,11 @@ async fn try_upsert(
     let stored = store
         .contacts_by_keys(account, &external_ids, &phones)
         .await?;
+    // The opt-outs of every number the batch may end with: the drafts' and the stored ones'.
+    let mut numbers = phones.clone();
+    numbers.extend(stored.iter().filter_map(|c| c.state.phone.clone()));
     let opt_outs: HashMap<String, DateTime<Utc>> = store
-        .opted_out(account, &phones)
+        .opted_out(account, &numbers)
         .await?
         .into_iter()
         .collect();
@@ -190,6 +203,7 @@ async fn try_upsert(
             consent_source: None,
             consent_proof: None,
             opted_out_at,
+            repeated_opt_out: false,
         });
     }
 
@@ -220,6 +234,7 @@ async fn try_upsert(
                 let changed = draft.consent.is_some() && !merged.kept;
                 slots.push(Slot {
                     opted_out_at: (state.consent == Consent::Unsubscribed).then_some(at),
+                    repeated_opt_out: false,
                     state,
                     stored: None,
                     consent_source: changed.then_some(*source),
@@ -238,10 +253,15 @@ async fn try_upsert(
             &opt_outs,
         );
         let (next, kept) = (merged.state, merged.kept);
-        if next.consent != slot.state.consent {
+        let stop_again = next.consent == Consent::Unsubscribed
+            && slot.state.consent == Consent::Unsubscribed
+            && draft.consent == Some(Consent::Unsubscribed)
+            && matches!(source, ConsentSource::Keyword | ConsentSource::Provider);
+        if next.consent != slot.state.consent || stop_again {
             slot.consent_source = Some(*source);
             slot.consent_proof = merged.proof;
             slot.opted_out_at = (next.consent == Consent::Unsubscribed).then_some(at);
+            slot.repeated_opt_out |= stop_again;
         }
         if let Some(old) = slot
             .state
@@ -263,7 +283,8 @@ async fn try_upsert(
     let mut writes = Vec::new();
     let mut write_of_slot = vec![None; slots.len()];
     for (index, slot) in slots.iter().enumerate() {
-        let changed = slot.stored.as_ref().is_none_or(|(s, _)| *s != slot.state);
+        let changed =
+            slot.repeated_opt_out || slot.stored.as_ref().is_none_or(|(s, _)| *s != slot.state);
         if changed {
             write_of_slot[index] = Some(writes.len());
             let mut state = slot.state.clone();

@@ -536,6 +536,22 @@ async fn a_stop_stays_a_stop_until_the_contacts_own_start_or_a_proven_consent() 
         consent(&app, &acme.key, phone).await["consent"],
         "subscribed"
     );
+
+    // A second STOP dates the opt-out anew: a proof from between the two proves nothing.
+    signed_post(&app, &url, &inbound(phone, "STOP")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let between = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    signed_post(&app, &url, &inbound(phone, "STOP")).await;
+    let proof = json!({"method": "checkout box", "collected_at": between, "location": "shop"});
+    let stale = app
+        .post(
+            "/api/v1/contacts",
+            &acme.key,
+            json!({"external_id": "c1-csv", "consent": "subscribed", "consent_proof": proof}),
+        )
+        .await;
+    assert_eq!(stale.body["consent"], "unsubscribed", "{}", stale.text);
 }
 
 /// A small deterministic generator: the same run every time, no dependency.
