@@ -19,6 +19,7 @@ use serde::Deserialize;
 use tern_app::{
     AppState,
     audience::{store_signal, upsert_contacts},
+    audit,
 };
 use tern_domain::{
     contact::{ConsentSource, ContactDraft, ContactInput},
@@ -108,11 +109,26 @@ pub async fn inbound(
                 )
                 .await
                 {
-                    Ok(results) => {
-                        if let Some(Err(refused)) = results.first() {
+                    Ok(results) => match results.first() {
+                        Some(Err(refused)) => {
                             tracing::warn!(account = %account.id, field = %refused.field, "inbound keyword not applied: {}", refused.message);
                         }
-                    }
+                        Some(Ok(done)) if done.consent_changed => {
+                            let detail =
+                                serde_json::json!({ "consent": consent, "source": "keyword" });
+                            let target = Some(done.id.0.to_string());
+                            audit::record(
+                                &state,
+                                account.id,
+                                "contact",
+                                "contact.consent_changed",
+                                target,
+                                detail,
+                            )
+                            .await;
+                        }
+                        _ => {}
+                    },
                     // Twilio does not send it again: an opt-out is stored in the background
                     // instead. An opt-in is not retried: late, it could undo a newer STOP.
                     Err(error) if kind == Keyword::Stop => {

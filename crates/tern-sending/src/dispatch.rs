@@ -401,13 +401,28 @@ async fn unsubscribe_once(
     };
     let draft = tern_domain::contact::ContactDraft::parse(input, None)
         .map_err(|e| tern_app::AppError::Internal(format!("{e:?}")))?;
-    upsert_contacts(
+    let done = upsert_contacts(
         state.store.as_ref(),
         account,
         &[(draft, ConsentSource::Provider)],
         Utc::now(),
     )
     .await?;
+    if let Some(Ok(done)) = done.first()
+        && done.consent_changed
+    {
+        let detail = serde_json::json!({ "consent": "unsubscribed", "source": "provider", "error_code": 21610 });
+        let target = Some(contact.0.to_string());
+        tern_app::audit::record(
+            state,
+            account,
+            "provider",
+            "contact.consent_changed",
+            target,
+            detail,
+        )
+        .await;
+    }
     Ok(())
 }
 

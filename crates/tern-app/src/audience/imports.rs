@@ -10,9 +10,9 @@ use tern_store::{Account, ImportRecord};
 use utoipa::ToSchema;
 
 use crate::{
-    AppError, AppResult, AppState,
+    Actor, AppError, AppResult, AppState,
     audience::import::{Field, ImportOptions, run_import},
-    random,
+    audit, random,
 };
 
 /// The largest CSV file accepted (about four million rows of a typical export).
@@ -95,6 +95,7 @@ impl From<ImportRecord> for ImportView {
 pub async fn start(
     state: &AppState,
     account: &Account,
+    actor: Actor,
     file_name: String,
     path: std::path::PathBuf,
     bytes: u64,
@@ -107,10 +108,28 @@ pub async fn start(
         return Err(e.into());
     }
     let view = ImportView::from(record.clone());
-    let store = Arc::clone(&state.store);
+    let state = state.clone();
     tokio::spawn(async move {
         match std::fs::File::open(&path) {
-            Ok(file) => run_import(store, &mut record, file, options, |_| {}).await,
+            Ok(file) => {
+                let store = Arc::clone(&state.store);
+                run_import(store, &mut record, file, options, |_| {}).await;
+                let detail = serde_json::json!({
+                    "file_name": record.file_name, "created": record.created,
+                    "updated": record.updated, "rejected": record.rejected,
+                    "consent_kept": record.consent_kept,
+                });
+                let target = Some(record.id.to_string());
+                audit::by(
+                    &state,
+                    record.account_id,
+                    actor,
+                    "contacts.imported",
+                    target,
+                    detail,
+                )
+                .await;
+            }
             Err(e) => tracing::error!(error = %e, "the uploaded CSV file vanished"),
         }
         let _ = tokio::fs::remove_file(&path).await;

@@ -45,7 +45,7 @@ pub struct ImportForm {
         (status = 413, description = "The file is too large", body = ErrorBody), (status = 422, description = "A field is not acceptable", body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
-    AccountAuth(account, _): AccountAuth,
+    AccountAuth(account, actor): AccountAuth,
     ApiMultipart(mut form): ApiMultipart,
 ) -> Result<(StatusCode, Json<ImportView>), ApiError> {
     let path = std::env::temp_dir().join(format!(
@@ -109,7 +109,7 @@ pub async fn start(
             "send the CSV file as the form field 'file'".into(),
         ));
     };
-    let view = imports::start(&state, &account, file_name, path, bytes, options).await?;
+    let view = imports::start(&state, &account, actor, file_name, path, bytes, options).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 

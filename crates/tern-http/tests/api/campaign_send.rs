@@ -257,6 +257,21 @@ async fn a_launched_campaign_reaches_each_eligible_recipient_once_and_skips_the_
     // The provider's opt-out is now the contact's, with its source.
     let consent = app.get(&format!("/api/v1/contacts/{stopped}"), key).await;
     assert_eq!(consent.body["consent"], "unsubscribed", "{}", consent.text);
+    // In the trail too, written just after the contact (so looked for a moment).
+    let mut named = false;
+    for _ in 0..40 {
+        let trail = app.get("/api/v1/audit", key).await.body;
+        named = trail["entries"].as_array().unwrap().iter().any(|e| {
+            e["actor"] == "provider"
+                && e["action"] == "contact.consent_changed"
+                && e["target"].as_str() == Some(&*stopped.to_string())
+        });
+        if named {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(named, "the provider's opt-out is in the audit trail");
 
     // The short link redirects to the original address and counts the click.
     let body = messages[0]["body"].as_str().unwrap();

@@ -552,6 +552,23 @@ async fn a_stop_stays_a_stop_until_the_contacts_own_start_or_a_proven_consent() 
         )
         .await;
     assert_eq!(stale.body["consent"], "unsubscribed", "{}", stale.text);
+
+    // The trail names the contact's own keywords and each import, besides the API's changes.
+    let trail = app.get("/api/v1/audit?limit=200", &acme.key).await.body;
+    let entries = trail["entries"].as_array().unwrap();
+    let by = |actor: &str, action: &str| {
+        entries
+            .iter()
+            .filter(|e| e["actor"] == actor && e["action"] == action)
+            .count()
+    };
+    assert!(by("contact", "contact.consent_changed") >= 4, "{trail}");
+    let imports: Vec<u64> = entries
+        .iter()
+        .filter(|e| e["action"] == "contacts.imported")
+        .map(|e| e["detail"]["consent_kept"].as_u64().unwrap())
+        .collect();
+    assert_eq!(imports, [1, 1], "{trail}");
 }
 
 /// A small deterministic generator: the same run every time, no dependency.
