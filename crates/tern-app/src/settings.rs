@@ -170,7 +170,7 @@ pub async fn patch_settings(
         let read_at = settings.revision;
         let before = settings.clone();
         apply(&mut settings, patch.clone(), state)?;
-        let changed = changed_fields(&before, &settings, &patch);
+        let changed = changed_fields(&before, &settings);
         if changed.is_empty() {
             return Ok(view(settings, account.mms_enabled));
         }
@@ -203,11 +203,7 @@ fn stale(expected: i64, current: i64) -> AppError {
 
 /// The names of the fields whose values differ after the patch (never the values: credentials
 /// are among them; new credentials count as a change even when equal, being sealed afresh).
-fn changed_fields(
-    before: &AccountSettings,
-    after: &AccountSettings,
-    patch: &SettingsPatch,
-) -> Vec<String> {
+fn changed_fields(before: &AccountSettings, after: &AccountSettings) -> Vec<String> {
     let (Ok(serde_json::Value::Object(before)), Ok(serde_json::Value::Object(after))) =
         (serde_json::to_value(before), serde_json::to_value(after))
     else {
@@ -215,9 +211,7 @@ fn changed_fields(
     };
     after
         .iter()
-        .filter(|(name, value)| {
-            before.get(*name) != Some(*value) && (*name != "twilio" || patch.twilio.is_some())
-        })
+        .filter(|(name, value)| before.get(*name) != Some(*value))
         .map(|(name, _)| name.clone())
         .collect()
 }

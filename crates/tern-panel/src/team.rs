@@ -98,16 +98,23 @@ pub async fn invite(
             let link = format!("{}/invite/{token}", state.public_url);
             team_page(&state, &signed, None, Some(link), None, StatusCode::OK).await
         }
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let status = if matches!(e, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            team_page(&state, &signed, None, None, Some(e.to_string()), status).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(&state, &signed, e).await,
     }
+}
+
+/// A refused form shown on the Users page with its reason (a field's value, or a conflict);
+/// any other error is the error page.
+async fn refused(
+    state: &AppState,
+    signed: &Signed,
+    error: AppError,
+) -> Result<Response, PanelError> {
+    let status = match error {
+        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        other => return Err(other.into()),
+    };
+    team_page(state, signed, None, None, Some(error.to_string()), status).await
 }
 
 #[derive(Deserialize)]
@@ -124,11 +131,7 @@ pub async fn remove(
     signed.check(&form.csrf)?;
     match users::remove(&state, &signed.account, signed.session.user_id, &id).await {
         Ok(()) => Ok(Redirect::to("/users?done=removed").into_response()),
-        Err(e @ AppError::Conflict(_)) => {
-            let message = Some(e.to_string());
-            team_page(&state, &signed, None, None, message, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(&state, &signed, e).await,
     }
 }
 
@@ -188,19 +191,7 @@ pub async fn change_password(
             )
                 .into_response())
         }
-        Err(e @ AppError::Invalid { .. }) => {
-            let message = Some(e.to_string());
-            team_page(
-                &state,
-                &signed,
-                None,
-                None,
-                message,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(&state, &signed, e).await,
     }
 }
 

@@ -45,6 +45,9 @@ pub enum OutsideMms {
 pub struct Design {
     pub body: String,
     pub template: Template,
+    /// The origins of the links the body writes literally (`written_links`), read once here
+    /// rather than for each recipient.
+    pub written_origins: Vec<String>,
     pub media: Vec<MediaId>,
     pub shorten_links: bool,
     pub opt_out_footer: bool,
@@ -248,6 +251,7 @@ pub fn check_design(
         return (None, problems);
     };
     let design = Design {
+        written_origins: written_links(&body),
         body,
         template,
         media: ids,
@@ -356,10 +360,10 @@ impl Design {
     ) -> Result<Composed, template::RenderError> {
         let body = self.template.render(values)?;
         let mut links = Vec::new();
-        let written = written_links(&self.body);
         let mut text = if self.shorten_links {
             replace_links(&body, |url| {
-                let from_template = plain_origin(url).is_some_and(|(o, _)| written.contains(&o));
+                let from_template =
+                    plain_origin(url).is_some_and(|(o, _)| self.written_origins.contains(&o));
                 if !from_template && !is_own_url(url, own_domains) {
                     return url.to_owned();
                 }

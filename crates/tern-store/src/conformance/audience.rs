@@ -619,25 +619,7 @@ pub async fn segments_and_imports_round_trip_per_account(store: &dyn Store) {
     store.delete_segment(acme, id(10)).await.unwrap();
     assert!(store.list_segments(acme).await.unwrap().is_empty());
 
-    let mut import = ImportRecord {
-        id: id(20),
-        account_id: acme,
-        file_name: "contacts.csv".into(),
-        status: ImportStatus::Running,
-        bytes_total: 1000,
-        bytes_done: 0,
-        rows_done: 0,
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-        rejected: 0,
-        rejected_rows: Vec::new(),
-        consent_kept: 0,
-        consent_kept_lines: Vec::new(),
-        error: None,
-        created_at: at(5),
-        finished_at: None,
-    };
+    let mut import = ImportRecord::started(id(20), acme, "contacts.csv".into(), 1000, at(5));
     store.create_import(&import).await.unwrap();
     import.status = ImportStatus::Completed;
     import.bytes_done = 1000;
