@@ -87,6 +87,14 @@ macro_rules! health {
                     "/migrations/0009_access.sql"
                 )),
             ),
+            (
+                10,
+                "triggers",
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/migrations/0010_triggers.sql"
+                )),
+            ),
         ];
 
         fn migrator() -> Migrator {

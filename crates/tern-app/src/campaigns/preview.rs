@@ -232,11 +232,13 @@ fn sample_cart(campaign: &CampaignRecord) -> Option<Cart> {
                 price: 12.5,
                 quantity: 2,
                 image_url: None,
-                url: None,
+                url: Some("https://shop.example/products/another".into()),
             },
         ],
         currency: Some("USD".into()),
         status: CartStatus::Open,
         updated_at: chrono::Utc::now(),
+        occurrence: None,
+        started_at: None,
     })
 }

@@ -5,6 +5,7 @@ pub mod design;
 pub mod estimate;
 pub mod launch;
 pub mod steps;
+pub mod trigger;
 
 use std::{fmt, str::FromStr};
 

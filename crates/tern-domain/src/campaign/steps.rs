@@ -9,6 +9,12 @@ use crate::{audience::Condition, ids::SegmentId};
 
 /// Shortest and longest cart-reminder delay after the last cart change, in minutes.
 pub const CART_DELAY_MINUTES: (u32, u32) = (15, 7 * 24 * 60);
+/// A cart reminder's delay when the rule names none, in minutes.
+pub const DEFAULT_CART_DELAY_MINUTES: u32 = 60;
+/// At most one reminder per contact in this many days when the rule names none.
+pub const DEFAULT_PER_CONTACT_DAYS: u32 = 7;
+/// How long after it fell due a triggered message may still go, in hours (bounds, default).
+pub const LATENESS_HOURS: (u32, u32, u32) = (1, 72, 24);
 /// Longest welcome delay, in minutes.
 pub const MAX_WELCOME_DELAY_MINUTES: u32 = 7 * 24 * 60;
 /// Shortest and longest attribution window, in hours.
@@ -57,6 +63,19 @@ pub struct CartRules {
     pub product_ids: Vec<String>,
     /// At most one reminder per contact in this many days (one per cart always).
     pub per_contact_days: Option<u32>,
+    /// How long after it fell due a reminder may still go (quiet hours defer it): later, it is
+    /// skipped as `too_late`.
+    pub lateness_hours: Option<u32>,
+}
+
+impl CartRules {
+    pub fn period_days(&self) -> u32 {
+        self.per_contact_days.unwrap_or(DEFAULT_PER_CONTACT_DAYS)
+    }
+
+    pub fn lateness(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.lateness_hours.unwrap_or(LATENESS_HOURS.2)))
+    }
 }
 
 /// The Rules step of a Welcome campaign: sent once per contact, after subscribing.
@@ -187,6 +206,7 @@ pub fn check_cart_rules(json: &Value) -> Result<CartRules, Vec<StepProblem>> {
         "min_cart_value",
         "product_ids",
         "per_contact_days",
+        "lateness_hours",
     ];
     let Some(object) = object(json, &allowed, &mut problems) else {
         return Err(problems);
@@ -198,13 +218,6 @@ pub fn check_cart_rules(json: &Value) -> Result<CartRules, Vec<StepProblem>> {
         "minutes",
         &mut problems,
     );
-    if object.get("delay_minutes").is_none_or(Value::is_null) {
-        problems.push(problem(
-            "delay_minutes",
-            "required",
-            "how long after the last cart change to send (15 minutes to 7 days)",
-        ));
-    }
     let min_cart_value = match object.get("min_cart_value") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_f64().filter(|x| x.is_finite() && *x >= 0.0) {
@@ -237,14 +250,18 @@ pub fn check_cart_rules(json: &Value) -> Result<CartRules, Vec<StepProblem>> {
         Some(_) => problems.push(problem("product_ids", "invalid", "a list of product ids")),
     }
     let per_contact_days = whole(object, "per_contact_days", (1, 365), "days", &mut problems);
-    match (delay, problems.is_empty()) {
-        (Some(delay_minutes), true) => Ok(CartRules {
-            delay_minutes,
+    let (least, most, _) = LATENESS_HOURS;
+    let lateness_hours = whole(object, "lateness_hours", (least, most), "hours", &mut problems);
+    if problems.is_empty() {
+        Ok(CartRules {
+            delay_minutes: delay.unwrap_or(DEFAULT_CART_DELAY_MINUTES),
             min_cart_value,
             product_ids,
             per_contact_days,
-        }),
-        _ => Err(problems),
+            lateness_hours,
+        })
+    } else {
+        Err(problems)
     }
 }
 
@@ -412,11 +429,17 @@ mod tests {
                 ("product_ids[0]".into(), "invalid")
             ]
         );
+        // What a rule leaves out takes the defaults: an hour's delay, one a week, a day late.
+        let defaults = check_cart_rules(&json!({})).unwrap();
         assert_eq!(
-            fields(check_cart_rules(&json!({})).unwrap_err()),
-            [("delay_minutes".into(), "required")]
+            (defaults.delay_minutes, defaults.period_days(), defaults.lateness()),
+            (60, 7, chrono::Duration::hours(24))
         );
         assert!(check_cart_rules(&json!({"delay_minutes": 10_081})).is_err());
+        assert_eq!(
+            fields(check_cart_rules(&json!({"lateness_hours": 73})).unwrap_err()),
+            [("lateness_hours".into(), "out_of_range")]
+        );
         // Regression: the panel sends an empty optional field as null, which was refused as
         // "must be a whole number"; a null required field was neither accepted nor refused.
         let ok = check_cart_rules(
@@ -425,8 +448,8 @@ mod tests {
         .unwrap();
         assert_eq!(ok.per_contact_days, None);
         assert_eq!(
-            fields(check_cart_rules(&json!({"delay_minutes": null})).unwrap_err()),
-            [("delay_minutes".into(), "required")]
+            check_cart_rules(&json!({"delay_minutes": null})).unwrap().delay_minutes,
+            60
         );
     }
 

@@ -35,6 +35,13 @@ pub struct Cart {
     pub status: CartStatus,
     /// When the last event that changed the cart happened.
     pub updated_at: DateTime<Utc>,
+    /// Which filling of the cart this is: the events' `cart_id` where they carry one, else the
+    /// moment the first item went into an empty cart. A reminder is sent once per occurrence.
+    #[serde(default)]
+    pub occurrence: Option<String>,
+    /// When this occurrence began: an order since then ends it.
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
 }
 
 impl Cart {
@@ -44,7 +51,14 @@ impl Cart {
             currency: None,
             status: CartStatus::Open,
             updated_at: at,
+            occurrence: None,
+            started_at: None,
         }
+    }
+
+    /// Whether a reminder may be waiting for it: it holds items and no order ended it.
+    pub fn abandonable(&self) -> bool {
+        !self.items.is_empty() && self.status != CartStatus::Ordered
     }
 
     /// The sum of price × quantity, in the cart's currency, rounded to cents.
@@ -121,6 +135,19 @@ pub fn apply_cart_event(
         }
     }
     next.updated_at = at;
+    let cart_id = ["cart_id", "checkout_id"]
+        .iter()
+        .find_map(|key| properties.get(*key).and_then(Value::as_str))
+        .filter(|id| !id.is_empty() && id.len() <= 200)
+        .map(|id| format!("cart:{id}"));
+    let was_empty = cart.is_none_or(|c| c.items.is_empty() || c.status == CartStatus::Ordered);
+    if next.items.is_empty() {
+        next.occurrence = None;
+        next.started_at = None;
+    } else if was_empty || (cart_id.is_some() && cart_id != next.occurrence) {
+        next.occurrence = Some(cart_id.unwrap_or_else(|| format!("at:{}", at.timestamp_millis())));
+        next.started_at = Some(at);
+    }
     (cart != Some(&next)).then_some(next)
 }
 
@@ -218,6 +245,35 @@ mod tests {
         assert_eq!((cart.status, cart.items.len()), (CartStatus::Ordered, 0));
         let cart = apply_cart_event(Some(&cart), "Product Added", &sock, t0).unwrap();
         assert_eq!((cart.status, cart.items.len()), (CartStatus::Open, 1));
+    }
+
+    #[test]
+    fn an_occurrence_begins_with_the_first_item_or_a_new_cart_id() {
+        let t0 = Utc::now();
+        let t1 = t0 + TimeDelta::minutes(1);
+        let shoe = props(json!({"product_id": "p1", "price": 10}));
+        let cart = apply_cart_event(None, "Product Added", &shoe, t0).unwrap();
+        let first = format!("at:{}", t0.timestamp_millis());
+        assert_eq!(cart.occurrence.as_deref(), Some(first.as_str()));
+        assert!(cart.abandonable());
+        // More activity keeps the occurrence (the timer restarts, the reminder stays one).
+        let cart = apply_cart_event(Some(&cart), "Product Added", &shoe, t1).unwrap();
+        assert_eq!(
+            (cart.occurrence.as_deref(), cart.started_at),
+            (Some(first.as_str()), Some(t0))
+        );
+        // Emptied, then filled again: a new occurrence.
+        let cart = apply_cart_event(Some(&cart), "Product Removed", &shoe, t1).unwrap();
+        assert_eq!((cart.occurrence.as_deref(), cart.abandonable()), (None, false));
+        let t2 = t1 + TimeDelta::minutes(1);
+        let cart = apply_cart_event(Some(&cart), "Product Added", &shoe, t2).unwrap();
+        assert_eq!(cart.started_at, Some(t2));
+        // A cart id in the events names the occurrence; a new one starts another.
+        let with_id = props(json!({"product_id": "p2", "price": 5, "cart_id": "c-7"}));
+        let cart = apply_cart_event(Some(&cart), "Product Added", &with_id, t2).unwrap();
+        assert_eq!(cart.occurrence.as_deref(), Some("cart:c-7"));
+        let ordered = apply_cart_event(Some(&cart), "Order Completed", &Map::new(), t2).unwrap();
+        assert_eq!((ordered.occurrence.as_deref(), ordered.abandonable()), (None, false));
     }
 
     #[test]

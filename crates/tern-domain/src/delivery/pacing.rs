@@ -125,6 +125,9 @@ pub struct Candidate<'a> {
     pub consent: Consent,
     /// A picture message of an account whose MMS the operator turned off.
     pub mms_refused: bool,
+    /// After this moment the message is not sent at all (a triggered message's lateness
+    /// budget): skipped as `too_late` rather than sent stale.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// What becomes of a candidate.
@@ -135,7 +138,7 @@ pub enum Decision {
     /// Outside the recipient's allowed hours: due again at this time.
     Defer(DateTime<Utc>),
     /// Skipped for good, with the reason (`frequency_cap`, `unsubscribed`, `no_consent`,
-    /// `mms_disabled`).
+    /// `mms_disabled`, `too_late`).
     Skip(&'static str),
     /// No room within the horizon: stays queued.
     Wait,
@@ -153,10 +156,19 @@ pub fn decide(candidate: &Candidate, now: DateTime<Utc>, buckets: &mut Buckets) 
         if candidate.mms_refused {
             return Decision::Skip("mms_disabled");
         }
+        let too_late = |at: DateTime<Utc>| candidate.expires_at.is_some_and(|end| at >= end);
+        if too_late(now) {
+            return Decision::Skip("too_late");
+        }
         let zone = candidate.timezone.unwrap_or(chrono_tz::UTC);
         let allowed = next_allowed(now, zone, plan.quiet_hours);
         if allowed > now {
-            return Decision::Defer(allowed);
+            // Quiet hours defer it only within its budget.
+            return if too_late(allowed) {
+                Decision::Skip("too_late")
+            } else {
+                Decision::Defer(allowed)
+            };
         }
         if let Some(cap) = plan.frequency_cap
             && candidate.sent_recently >= cap.messages
@@ -213,7 +225,27 @@ mod tests {
             sent_recently: 0,
             consent: Consent::Subscribed,
             mms_refused: false,
+            expires_at: None,
         }
+    }
+
+    #[test]
+    fn a_message_past_its_budget_is_skipped_and_quiet_hours_defer_only_within_it() {
+        let plan = plan();
+        let mut c = candidate(&plan, "America/New_York");
+        let noon = at("2026-06-01T16:00:00Z");
+        c.expires_at = Some(noon);
+        let mut buckets = Buckets::new(noon);
+        assert_eq!(decide(&c, noon, &mut buckets), Decision::Skip("too_late"));
+        c.expires_at = Some(noon + Duration::minutes(1));
+        assert_eq!(decide(&c, noon, &mut buckets), Decision::Send(noon));
+        // 23:00 in New York: quiet until 09:00; a budget ending before then skips it now.
+        let night = at("2026-06-02T03:00:00Z");
+        let mut buckets = Buckets::new(night);
+        c.expires_at = Some(night + Duration::hours(2));
+        assert_eq!(decide(&c, night, &mut buckets), Decision::Skip("too_late"));
+        c.expires_at = Some(night + Duration::hours(24));
+        assert!(matches!(decide(&c, night, &mut buckets), Decision::Defer(_)));
     }
 
     /// The moments booked, as offsets from `now` in milliseconds.

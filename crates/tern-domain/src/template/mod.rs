@@ -39,6 +39,7 @@ pub const CART_FIELDS: &[(&str, &str)] = &[
     ("total", "the sum of price × quantity"),
     ("item_count", "how many items, quantities added up"),
     ("currency", "the cart's currency, e.g. USD"),
+    ("url", "the page of the product added last"),
 ];
 /// What each of `cart.items` holds.
 pub const CART_ITEM_FIELDS: &[(&str, &str)] = &[
@@ -331,6 +332,7 @@ fn cart_value(cart: &Cart) -> LiquidValue {
         "total": (total * 100.0).round() / 100.0,
         "item_count": count,
         "currency": cart.currency,
+        "url": cart.items.iter().rev().find_map(|i| i.url.as_ref()),
     }))
 }
 

@@ -116,22 +116,24 @@ fn a_cart_renders_with_its_items_total_and_count() {
                 price: 4.0,
                 quantity: 1,
                 image_url: None,
-                url: None,
+                url: Some("https://shop.example/tea".into()),
             },
         ],
         currency: Some("USD".into()),
         status: CartStatus::Open,
         updated_at: chrono::Utc::now(),
+        occurrence: None,
+        started_at: None,
     };
     let template = check(
-        "{{ cart.items | map: \"name\" | join: \", \" }}: {{ cart.item_count }} for {{ cart.total }} {{ cart.currency }}",
+        "{{ cart.items | map: \"name\" | join: \", \" }}: {{ cart.item_count }} for {{ cart.total }} {{ cart.currency }} {{ cart.url }}",
         &vocabulary(true),
     )
     .unwrap();
     let text = template
         .render(&Values::new(&contact(json!({})), Some(&cart)))
         .unwrap();
-    assert_eq!(text, "Mug, Tea: 3 for 29 USD");
+    assert_eq!(text, "Mug, Tea: 3 for 29 USD https://shop.example/tea");
 }
 
 #[test]
