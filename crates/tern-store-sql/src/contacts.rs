@@ -11,7 +11,7 @@ macro_rules! contacts {
         use chrono::{DateTime, Utc};
         use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Transaction};
         use tern_domain::{
-            contact::Consent,
+            contact::{Consent, ConsentSource},
             ids::{AccountId, ContactId},
         };
         use tern_store::{
@@ -185,6 +185,7 @@ macro_rules! contacts {
                 for chunk in changes.chunks(BATCH_ROWS) {
                     record_consent_changes(&mut tx, now, chunk).await?;
                     record_opt_outs(&mut tx, &account_text, now, chunk).await?;
+                    find_welcomes(&mut tx, &account_text, now, chunk).await?;
                 }
                 let names = tern_store::attribute_names(writes);
                 for chunk in names.chunks(BATCH_ROWS) {
@@ -478,6 +479,48 @@ macro_rules! contacts {
                 push_in_keys(&mut query, &back);
                 query.build().execute(&mut **tx).await.map_err(map_error)?;
             }
+            Ok(())
+        }
+
+        /// The Welcome triggers of contacts who subscribed now, in the transaction that records
+        /// it: once per contact and active Welcome campaign. An import's subscriptions welcome
+        /// nobody (importing an existing list must not message it).
+        async fn find_welcomes(
+            tx: &mut Transaction<'static, Db>,
+            account: &str,
+            now: i64,
+            changes: &[(ContactId, &ContactWrite)],
+        ) -> StoreResult<()> {
+            let welcomed: Vec<Option<i64>> = changes
+                .iter()
+                .filter(|(_, w)| w.state.consent == Consent::Subscribed)
+                .filter(|(_, w)| w.consent_source != Some(ConsentSource::Import))
+                .map(|(id, _)| Some(id.0))
+                .collect();
+            if welcomed.is_empty() {
+                return Ok(());
+            }
+            let mut query = QueryBuilder::<Db>::new("WITH u(c) AS (");
+            push_rows(&mut query, vec![Column::Int(welcomed)]);
+            query
+                .push(
+                    ") INSERT INTO triggers (account_id, campaign_id, contact_id, trigger_key, \
+                     cause, version, started_at, due_at, state, created_at, updated_at) \
+                     SELECT r.account_id, r.campaign_id, u.c, 'welcome', 'subscribed', r.version, ",
+                )
+                .push_bind(now)
+                .push(", ")
+                .push_bind(now)
+                .push(" + r.delay_ms, 'waiting', ")
+                .push_bind(now)
+                .push(", ")
+                .push_bind(now)
+                .push(" FROM u JOIN trigger_rules r ON r.account_id = ")
+                .push_bind(account.to_owned())
+                .push(" AND r.kind = 'welcome' WHERE r.ends_at IS NULL OR r.ends_at > ")
+                .push_bind(now)
+                .push(" ON CONFLICT (campaign_id, contact_id, trigger_key) DO NOTHING");
+            query.build().execute(&mut **tx).await.map_err(map_error)?;
             Ok(())
         }
 

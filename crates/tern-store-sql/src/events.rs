@@ -22,6 +22,103 @@ macro_rules! events {
         /// Rows per multi-row statement (9 parameters each).
         const EVENT_ROWS: usize = 1000;
 
+        /// The cart reminders these events start, restart or end, in the transaction that
+        /// records them: a cart holding items waits (its delay counted from its last activity,
+        /// restarted by each), once per campaign and occurrence; an order cancels what waits
+        /// for the contact's carts begun before it, and the reminders queued for them; an
+        /// emptied cart cancels what waits.
+        async fn find_cart_triggers(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            account: &str,
+            carts: &HashMap<ContactId, Cart>,
+            changed: &[ContactId],
+            recorded: &[&NewEvent],
+            now: i64,
+        ) -> StoreResult<()> {
+            let (rules,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM trigger_rules WHERE account_id = $1 AND kind = 'cart_reminder'",
+            )
+            .bind(account)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            if rules == 0 {
+                return Ok(());
+            }
+            for event in recorded.iter().filter(|e| e.name == "Order Completed") {
+                let Some(contact) = event.contact_id else { continue };
+                let at = decode::millis(event.occurred_at);
+                sqlx::query(
+                    "UPDATE messages SET state = 'cancelled', reason = 'ordered', updated_at = $1 \
+                     WHERE state = 'queued' AND id IN (SELECT message_id FROM triggers \
+                     WHERE contact_id = $2 AND account_id = $3 AND cause = 'cart' \
+                     AND state = 'sent' AND started_at <= $4)",
+                )
+                .bind(now)
+                .bind(contact.0)
+                .bind(account)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_error)?;
+                sqlx::query(
+                    "UPDATE triggers SET state = 'cancelled', reason = 'ordered', updated_at = $1 \
+                     WHERE contact_id = $2 AND account_id = $3 AND cause = 'cart' \
+                     AND started_at <= $4 AND (state = 'waiting' OR (state = 'sent' AND \
+                     message_id IN (SELECT id FROM messages WHERE contact_id = $2 \
+                     AND state = 'cancelled' AND reason = 'ordered')))",
+                )
+                .bind(now)
+                .bind(contact.0)
+                .bind(account)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_error)?;
+            }
+            for contact in changed {
+                let cart = &carts[contact];
+                match (&cart.occurrence, &cart.started_at) {
+                    (Some(key), Some(started)) if cart.abandonable() => {
+                        let activity = decode::millis(cart.updated_at);
+                        sqlx::query(
+                            "INSERT INTO triggers (account_id, campaign_id, contact_id, trigger_key, \
+                             cause, version, started_at, due_at, state, created_at, updated_at) \
+                             SELECT $1, campaign_id, $2, $3, 'cart', version, $4, $5 + delay_ms, \
+                             'waiting', $6, $6 FROM trigger_rules WHERE account_id = $1 \
+                             AND kind = 'cart_reminder' AND (ends_at IS NULL OR ends_at > $6) \
+                             ON CONFLICT (campaign_id, contact_id, trigger_key) DO UPDATE \
+                             SET due_at = excluded.due_at, updated_at = excluded.updated_at \
+                             WHERE triggers.state = 'waiting' AND triggers.due_at < excluded.due_at",
+                        )
+                        .bind(account)
+                        .bind(contact.0)
+                        .bind(key)
+                        .bind(decode::millis(*started))
+                        .bind(activity)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_error)?;
+                    }
+                    _ => {
+                        sqlx::query(
+                            "UPDATE triggers SET state = 'cancelled', reason = 'cart_emptied', \
+                             updated_at = $1 WHERE contact_id = $2 AND account_id = $3 \
+                             AND cause = 'cart' AND state = 'waiting'",
+                        )
+                        .bind(now)
+                        .bind(contact.0)
+                        .bind(account)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_error)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+
         #[async_trait]
         impl Events for $store {
             async fn record_events(
@@ -123,6 +220,8 @@ macro_rules! events {
                     .await
                     .map_err(map_error)?;
                 }
+                find_cart_triggers(&mut tx, &account_text, &carts, &changed, &recorded, received)
+                    .await?;
                 tx.commit().await.map_err(map_error)?;
                 analyze_if_grown(self, Table::Events, recorded.len() as u64).await?;
                 Ok(EventsRecorded {

@@ -32,6 +32,7 @@ mod outbox;
 mod segments;
 mod sessions;
 mod settings;
+mod triggers;
 mod users;
 
 /// One column of a batch of rows, in row order. A backend's `push_rows` binds it as its dialect

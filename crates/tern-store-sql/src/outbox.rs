@@ -66,15 +66,29 @@ macro_rules! outbox {
             i64,
             i64,
             Option<i64>,
+            Option<i64>,
         );
 
         const CLAIM_COLUMNS: &str = "id, account_id, campaign_id, contact_id, to_phone, sender, \
-            body, media, attempts, claimed_at, lease_until, lookup_failing_since";
+            body, media, attempts, claimed_at, lease_until, lookup_failing_since, expires_at";
 
         /// A claimed row; `not_before` is its claim time until the claim sets its moment.
         fn claimed(row: ClaimRow) -> StoreResult<Claimed> {
-            let (id, account, campaign, contact, to, sender, body, media, attempts, at, lease, failing) =
-                row;
+            let (
+                id,
+                account,
+                campaign,
+                contact,
+                to,
+                sender,
+                body,
+                media,
+                attempts,
+                at,
+                lease,
+                failing,
+                expires,
+            ) = row;
             Ok(Claimed {
                 id,
                 account_id: decode::uuid("account id", &account)?,
@@ -89,6 +103,7 @@ macro_rules! outbox {
                 not_before: decode::time(at)?,
                 lease_until: decode::time(lease)?,
                 lookup_failing_since: failing.map(decode::time).transpose()?,
+                expires_at: expires.map(decode::time).transpose()?,
             })
         }
 
@@ -109,13 +124,15 @@ macro_rules! outbox {
             media: String,
             consent: String,
             mms_enabled: i64,
+            expires_at: Option<i64>,
         }
 
         const CANDIDATE_SELECT: &str = "SELECT m.id, m.account_id, m.campaign_id, m.contact_id, \
             m.test, m.sender, m.sender_rate, m.units, m.timezone, m.due_at, m.media, \
             COALESCE(ct.consent, CASE WHEN m.test = 1 THEN 'subscribed' ELSE 'unknown' END) \
             AS consent, \
-            CAST(CASE WHEN a.mms_enabled THEN 1 ELSE 0 END AS BIGINT) AS mms_enabled \
+            CAST(CASE WHEN a.mms_enabled THEN 1 ELSE 0 END AS BIGINT) AS mms_enabled, \
+            m.expires_at \
             FROM messages m LEFT JOIN contacts ct ON ct.id = m.contact_id \
             JOIN accounts a ON a.id = m.account_id";
 
@@ -182,7 +199,7 @@ macro_rules! outbox {
             media, state, reason, error_code, error_message, provider_sid, provider_status, \
             attempts, due_at, claimed_at, sent_at, updated_at";
 
-        const NEW_MESSAGE_COLUMNS: [(&str, &str); 12] = [
+        const NEW_MESSAGE_COLUMNS: [(&str, &str); 14] = [
             ("contact_id", "bigint"),
             ("to_phone", "text"),
             ("sender", "text"),
@@ -195,6 +212,8 @@ macro_rules! outbox {
             ("reason", "text"),
             ("due_at", "bigint"),
             ("test", "bigint"),
+            ("trigger_key", "text"),
+            ("expires_at", "bigint"),
         ];
 
         fn message_json(m: &NewMessage, test: bool) -> Value {
@@ -211,11 +230,13 @@ macro_rules! outbox {
                 "reason": m.skipped,
                 "due_at": decode::millis(m.due_at),
                 "test": i64::from(test),
+                "trigger_key": m.trigger_key,
+                "expires_at": m.expires_at.map(decode::millis),
             })
         }
 
         /// Inserts messages (a recipient already written keeps its message); returns the ids.
-        async fn insert_messages(
+        pub(crate) async fn insert_messages(
             tx: &mut sqlx::Transaction<'static, Db>,
             account: AccountId,
             campaign: CampaignId,
@@ -233,7 +254,8 @@ macro_rules! outbox {
                 let sql = format!(
                     "{values} INSERT INTO messages (account_id, campaign_id, attempts, updated_at, \
                      {names}) SELECT $1, $2, 0, $3, {names} FROM u WHERE true \
-                     ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING id, contact_id",
+                     ON CONFLICT (campaign_id, contact_id, trigger_key) DO NOTHING \
+                     RETURNING id, contact_id",
                     values = values_cte(&NEW_MESSAGE_COLUMNS, chunk.len(), 4),
                     names = names.join(", "),
                 );
@@ -279,8 +301,36 @@ macro_rules! outbox {
             Ok(inserted.into_iter().map(|(id, _)| id).collect())
         }
 
+        /// Ends triggered campaigns: their waiting triggers are cancelled with `reason`, and
+        /// their rules go (nothing more is found for them).
+        async fn end_triggers(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            campaigns: &[String],
+            reason: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            for campaign in campaigns {
+                sqlx::query(
+                    "UPDATE triggers SET state = 'cancelled', reason = $1, updated_at = $2 \
+                     WHERE campaign_id = $3 AND state = 'waiting'",
+                )
+                .bind(reason)
+                .bind(decode::millis(now))
+                .bind(campaign)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_error)?;
+                sqlx::query("DELETE FROM trigger_rules WHERE campaign_id = $1")
+                    .bind(campaign)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+            }
+            Ok(())
+        }
+
         /// Records the senders of a run's queued messages, where claims look for them.
-        async fn add_senders(
+        pub(crate) async fn add_senders(
             tx: &mut sqlx::Transaction<'static, Db>,
             campaign: CampaignId,
             messages: &[NewMessage],
@@ -331,7 +381,29 @@ macro_rules! outbox {
         }
 
         /// Moves a campaign to `to` at the next revision, with its history entry.
-        async fn save_status(
+        /// Saves a launched campaign's run.
+        pub(crate) async fn insert_run(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            run: &RunRecord,
+        ) -> StoreResult<()> {
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO campaign_runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            )))
+            .bind(run.campaign_id.to_string())
+            .bind(run.account_id.to_string())
+            .bind(serde_json::to_string(&run.plan).expect("a plan serialises"))
+            .bind(decode::millis(run.send_at))
+            .bind(run.cursor.map(|c| c.0))
+            .bind(i64::from(run.materialised))
+            .bind(decode::millis(run.started_at))
+            .bind(run.snapshot.as_ref().map(|s| s.to_string()))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            Ok(())
+        }
+
+        pub(crate) async fn save_status(
             tx: &mut sqlx::Transaction<'static, Db>,
             campaign: &CampaignRecord,
             to: CampaignStatus,
@@ -493,20 +565,7 @@ macro_rules! outbox {
                     ..campaign.clone()
                 };
                 save_status(&mut tx, &before, campaign.status, change).await?;
-                sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO campaign_runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                )))
-                .bind(run.campaign_id.to_string())
-                .bind(run.account_id.to_string())
-                .bind(serde_json::to_string(&run.plan).expect("a plan serialises"))
-                .bind(decode::millis(run.send_at))
-                .bind(run.cursor.map(|c| c.0))
-                .bind(i64::from(run.materialised))
-                .bind(decode::millis(run.started_at))
-                .bind(run.snapshot.as_ref().map(|s| s.to_string()))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+                insert_run(&mut tx, run).await?;
                 tx.commit().await.map_err(map_error)
             }
 
@@ -658,7 +717,7 @@ macro_rules! outbox {
                     "SELECT s.campaign_id, r.account_id, r.plan, s.sender, s.rate FROM run_senders s \
                      JOIN campaign_runs r ON r.campaign_id = s.campaign_id \
                      JOIN campaigns c ON c.id = s.campaign_id \
-                     WHERE c.status = 'running' ORDER BY s.sender, s.campaign_id",
+                     WHERE c.status IN ('running', 'active') ORDER BY s.sender, s.campaign_id",
                 )
                 .fetch_all(&mut *tx)
                 .await
@@ -775,6 +834,7 @@ macro_rules! outbox {
                             .unwrap_or(0),
                         consent: row.consent.parse().unwrap_or(Consent::Unknown),
                         mms_refused: row.mms_enabled == 0 && row.media != "[]",
+                        expires_at: row.expires_at.and_then(|at| decode::time(at).ok()),
                     };
                     match decide(&candidate, now, &mut buckets) {
                         Decision::Send(at) => {
@@ -1165,6 +1225,8 @@ macro_rules! outbox {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_error)?;
+                    end_triggers(&mut tx, &[campaign.to_string()], "campaign_cancelled", change.at)
+                        .await?;
                 }
                 tx.commit().await.map_err(map_error)?;
                 self.campaign(account, campaign).await
@@ -1192,6 +1254,31 @@ macro_rules! outbox {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(map_error)?;
+                // Triggered campaigns past their end date: what waits is cancelled, and they
+                // complete.
+                let ended: Vec<(String,)> = sqlx::query_as(
+                    "UPDATE campaigns SET status = 'completed', revision = revision + 1, \
+                     updated_at = $1 WHERE status IN ('active', 'paused') AND id IN \
+                     (SELECT campaign_id FROM trigger_rules WHERE ends_at <= $1) RETURNING id",
+                )
+                .bind(decode::millis(now))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_error)?;
+                let ids: Vec<String> = ended.iter().map(|(id,)| id.clone()).collect();
+                for id in &ids {
+                    sqlx::query(
+                        "UPDATE messages SET state = 'cancelled', reason = 'campaign_ended', \
+                         updated_at = $1 WHERE campaign_id = $2 AND state = 'queued' AND test = 0",
+                    )
+                    .bind(decode::millis(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                }
+                end_triggers(&mut tx, &ids, "campaign_ended", now).await?;
+                changed.extend(ended);
                 // A status kept a day for a send never recorded will not find it now.
                 sqlx::query("DELETE FROM early_statuses WHERE received_at < $1")
                     .bind(decode::millis(now - Duration::days(1)))

@@ -15,6 +15,7 @@ mod outbox;
 mod segments;
 mod sessions;
 mod settings;
+mod triggers;
 mod users;
 
 use std::{str::FromStr, time::Duration};

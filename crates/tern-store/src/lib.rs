@@ -11,6 +11,7 @@ mod model;
 mod outbox;
 pub mod outbox_sql;
 mod traits;
+mod triggers;
 
 pub use audience::*;
 pub use campaigns::*;
@@ -18,3 +19,4 @@ pub use error::StoreError;
 pub use model::*;
 pub use outbox::*;
 pub use traits::*;
+pub use triggers::*;

@@ -71,6 +71,11 @@ pub struct NewMessage {
     pub skipped: Option<String>,
     /// Tracked links in the body: short code → original address.
     pub links: Vec<(String, String)>,
+    /// The trigger it answers (empty for a Single campaign's or a test message): one message
+    /// per campaign, contact and key.
+    pub trigger_key: String,
+    /// After this moment it is not sent (a triggered message's lateness budget).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A message claimed for sending.
@@ -93,6 +98,8 @@ pub struct Claimed {
     pub lease_until: DateTime<Utc>,
     /// Since when reconciliation has failed to ask the provider about it.
     pub lookup_failing_since: Option<DateTime<Utc>>,
+    /// After this moment the provider must not deliver it (`ValidityPeriod`).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// What became of a claimed message.

@@ -7,7 +7,8 @@ use tern_domain::ids::{AccountId, ApiKeyId, UserId};
 
 use crate::{
     Account, AccountSettings, ApiKeyRecord, AuditEntry, Campaigns, Contacts, Events, Imports,
-    Invite, NewAccount, NewApiKeyRecord, NewUser, Outbox, Segments, Session, StoreError, User,
+    Invite, NewAccount, NewApiKeyRecord, NewUser, Outbox, Segments, Session, StoreError, Triggers,
+    User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -188,6 +189,7 @@ pub trait Store:
     + Imports
     + Campaigns
     + Outbox
+    + Triggers
     + Health
 {
 }
@@ -206,6 +208,7 @@ impl<T> Store for T where
         + Imports
         + Campaigns
         + Outbox
+        + Triggers
         + Health
 {
 }

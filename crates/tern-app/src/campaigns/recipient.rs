@@ -69,6 +69,8 @@ pub fn message_for(
         due_at,
         skipped: None,
         links: Vec::new(),
+        trigger_key: String::new(),
+        expires_at: None,
     };
     let skip = |mut message: NewMessage, reason: SkipReason| {
         message.skipped = Some(tern_store::decode::json_text(&reason));

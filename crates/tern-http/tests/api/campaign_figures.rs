@@ -243,6 +243,8 @@ fn written(contact: i64, due_at: DateTime<Utc>) -> NewMessage {
         due_at,
         skipped: None,
         links: vec![],
+        trigger_key: String::new(),
+        expires_at: None,
     }
 }
 

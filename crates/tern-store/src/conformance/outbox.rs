@@ -56,6 +56,8 @@ pub(super) fn message(contact: ContactId, to: &str, rate: u32) -> NewMessage {
             format!("code{}", contact.0),
             "https://shop.example/sale".into(),
         )],
+        trigger_key: String::new(),
+        expires_at: None,
     }
 }
 
