@@ -257,6 +257,7 @@ mod tests {
             body: "Hello",
             media_urls: &[],
             status_callback: Some("https://tern.example/webhooks/twilio/status?account=x"),
+            validity_period: None,
         }
     }
 

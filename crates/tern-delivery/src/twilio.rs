@@ -40,6 +40,9 @@ pub struct Outgoing<'a> {
     /// Public addresses of the pictures (MMS); at most 10.
     pub media_urls: &'a [String],
     pub status_callback: Option<&'a str>,
+    /// Seconds Twilio may hold it before sending (1–36,000): a message that must not arrive
+    /// late is dropped by Twilio too (error 30036) rather than delivered stale.
+    pub validity_period: Option<u32>,
 }
 
 /// What came back from a Create.
@@ -134,6 +137,9 @@ fn create_form(message: &Outgoing<'_>) -> String {
     }
     if let Some(callback) = message.status_callback {
         form.append_pair("StatusCallback", callback);
+    }
+    if let Some(seconds) = message.validity_period {
+        form.append_pair("ValidityPeriod", &seconds.to_string());
     }
     form.finish()
 }

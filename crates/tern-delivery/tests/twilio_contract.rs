@@ -34,6 +34,8 @@ async fn every_request_tern_sends_is_one_twilios_description_accepts() {
             body: "Hi Ann! 20% off: https://t.example/l/AbCd1234\nReply STOP to opt out",
             media_urls: &[],
             status_callback: Some("https://tern.example/webhooks/twilio/status?account=acme"),
+            // A cart reminder's remaining lateness budget.
+            validity_period: Some(3_600),
         })
         .await;
     let Answer::Accepted { sid, status } = &sms else {
@@ -54,6 +56,7 @@ async fn every_request_tern_sends_is_one_twilios_description_accepts() {
             body: "",
             media_urls: &pictures,
             status_callback: None,
+            validity_period: None,
         })
         .await;
     assert!(matches!(mms, Answer::Accepted { .. }), "{mms:?}");
@@ -78,6 +81,7 @@ async fn the_mock_refuses_what_the_description_forbids_so_its_acceptance_means_s
             body: "Hi",
             media_urls: &[],
             status_callback: None,
+            validity_period: None,
         })
         .await;
     let Answer::Refused { http_status, .. } = &refused else {
@@ -101,6 +105,7 @@ async fn a_connection_that_never_opens_is_retried_and_a_silent_server_is_reconci
         body: "Hi",
         media_urls: &[],
         status_callback: None,
+        validity_period: None,
     };
     let closed = client(&format!("http://127.0.0.1:{port}"))
         .create(&message)

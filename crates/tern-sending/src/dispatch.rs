@@ -14,6 +14,7 @@ use std::{
 use chrono::Utc;
 use tern_delivery::twilio::{Answer, From, Outgoing};
 use tern_domain::{
+    campaign::trigger::validity_period,
     campaign::CampaignStatus,
     contact::ConsentSource,
     delivery::{
@@ -203,6 +204,7 @@ async fn send_one(
         body: &message.body,
         media_urls: &message.media,
         status_callback: Some(&callback),
+        validity_period: validity_period(message.expires_at, state.clock.now()),
     };
     let answer = provider.create(&outgoing).await;
     let answered = match &answer {

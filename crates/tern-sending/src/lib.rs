@@ -1,6 +1,7 @@
 //! The delivery workers of a node: the audience of launched campaigns written into the outbox
 //! (`materialise`), messages claimed and sent through each account's provider (`dispatch`),
-//! lost outcomes reconciled, runs moved from scheduled to running to completed, and the
+//! lost outcomes reconciled, due triggers of Cart Reminder and Welcome campaigns settled
+//! (`triggers`), runs moved from scheduled to running to completed, and the
 //! sandbox's status callbacks handed to the webhook. Every node may run them: the store's
 //! claims, leases and cursors keep them from doing anything twice.
 
@@ -9,6 +10,7 @@ pub mod dispatch;
 pub mod materialise;
 pub mod providers;
 pub mod reconcile;
+pub mod triggers;
 
 use std::{sync::Arc, time::Duration};
 
@@ -82,6 +84,7 @@ fn start_workers(state: AppState, options: WorkerOptions) {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     });
+    tokio::spawn(triggers::fire(state.clone()));
     let advance = state.clone();
     tokio::spawn(async move {
         loop {

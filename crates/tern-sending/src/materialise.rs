@@ -64,7 +64,7 @@ pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), App
                     &context,
                     &campaign,
                     design,
-                    Recipient::Contact(c.id, &c.state),
+                    Recipient::Contact(c.id, &c.state, None),
                     run.send_at,
                 )
             })

@@ -239,6 +239,17 @@ async fn save(
     }
 }
 
+/// An active or paused Cart Reminder or Welcome: its steps may change, each change a new
+/// version for the triggers found from then on.
+fn live_triggered(campaign: &CampaignRecord) -> bool {
+    campaign.kind.triggered()
+        && campaign.archived_at.is_none()
+        && matches!(
+            campaign.status,
+            CampaignStatus::Active | CampaignStatus::Paused
+        )
+}
+
 fn editable(campaign: &CampaignRecord) -> Result<(), AppError> {
     if campaign.status != CampaignStatus::Draft || campaign.archived_at.is_some() {
         return Err(AppError::Conflict(format!(
@@ -356,7 +367,10 @@ pub async fn save_step(
 ) -> AppResult<StepView> {
     let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let step = campaign.kind.step(step.parse::<Step>()?)?;
-    editable(&campaign)?;
+    let live = live_triggered(&campaign);
+    if !live {
+        editable(&campaign)?;
+    }
     if !content.is_object() {
         return Err(InvalidSetting::new("step", "a step's content is a JSON object").into());
     }
@@ -368,7 +382,24 @@ pub async fn save_step(
         campaign.channel = channel;
     }
     campaign.steps.insert(step.as_str().to_owned(), content);
+    if live {
+        // An active campaign is edited into a new version: only one that could be sent.
+        let context = super::StepContext::load(state, account, &campaign).await?;
+        let checked = super::check_steps(&context, &campaign);
+        if let Some(problem) = checked.steps.iter().flat_map(|(_, p)| p).next() {
+            return Err(AppError::Invalid {
+                field: format!("{step}.{}", problem.field),
+                message: format!(
+                    "an active campaign's steps must stay complete: {}",
+                    problem.message
+                ),
+            });
+        }
+    }
     let saved = save(state, campaign, format!("step:{step}"), key).await?;
+    if live {
+        super::triggers::new_version(state, account, &saved).await?;
+    }
     let view = steps_of(state, account, &saved)
         .await?
         .into_iter()

@@ -11,6 +11,7 @@ pub mod recipient;
 pub mod review;
 pub mod run;
 pub mod snapshot;
+pub mod triggers;
 pub mod views;
 
 pub use checks::{Checked, StepContext, check_steps};

@@ -8,7 +8,7 @@ use tern_domain::{
         design::{Design, Route, SHORT_CODE_LEN},
         estimate::SkipReason,
     },
-    contact::{Consent, ContactState},
+    contact::{Cart, Consent, ContactState},
     ids::ContactId,
     phone::PhoneNumber,
     template::Values,
@@ -35,7 +35,8 @@ pub fn short_code(bytes: &[u8]) -> String {
 /// Who gets the message and whether consent is asked: campaign recipients need `subscribed`;
 /// the account's own test numbers do not.
 pub enum Recipient<'a> {
-    Contact(ContactId, &'a ContactState),
+    /// A contact, with the cart a cart reminder is about.
+    Contact(ContactId, &'a ContactState, Option<&'a Cart>),
     Test {
         number: &'a str,
         values: &'a ContactState,
@@ -50,9 +51,13 @@ pub fn message_for(
     recipient: Recipient,
     due_at: DateTime<Utc>,
 ) -> NewMessage {
-    let (contact_id, phone, values_of, consent) = match recipient {
-        Recipient::Contact(id, state) => (Some(id), state.phone.as_deref(), state, state.consent),
-        Recipient::Test { number, values } => (None, Some(number), values, Consent::Subscribed),
+    let (contact_id, phone, values_of, consent, cart) = match recipient {
+        Recipient::Contact(id, state, cart) => {
+            (Some(id), state.phone.as_deref(), state, state.consent, cart)
+        }
+        Recipient::Test { number, values } => {
+            (None, Some(number), values, Consent::Subscribed, None)
+        }
     };
     let mut message = NewMessage {
         contact_id,
@@ -107,7 +112,7 @@ pub fn message_for(
         .filter_map(|id| context.media.get(id))
         .map(|item| context.media_url(item))
         .collect();
-    let values = Values::new(values_of, None);
+    let values = Values::new(values_of, cart);
     let mut links = Vec::new();
     let composed = design.compose(
         &values,

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tern_domain::{
-    campaign::{CampaignStatus, CampaignType},
+    campaign::CampaignStatus,
     delivery::pacing::RunPlan,
     ids::ContactId,
 };
@@ -19,11 +19,12 @@ use crate::{
     Actor, AppError, AppResult, AppState, audit,
     campaigns::recipient::{Recipient, message_for},
     campaigns::snapshot::LaunchSnapshot,
-    campaigns::{StepContext, audience::blank_contact, check_steps, figures},
+    campaigns::{StepContext, audience::blank_contact, check_steps, figures, triggers},
 };
 
-/// Launches a Single campaign whose every step is complete: its audience is written into the
-/// outbox and sent from the Launch step's time, within quiet hours, the cap and the throttle.
+/// Launches a campaign whose every step is complete. A Single campaign's audience is written
+/// into the outbox and sent from the Launch step's time, within quiet hours, the cap and the
+/// throttle; a Cart Reminder or Welcome becomes active, sending as its triggers fall due.
 pub async fn launch(
     state: &AppState,
     account: &Account,
@@ -36,15 +37,6 @@ pub async fn launch(
             "only a draft can be launched; this campaign is {}",
             tern_store::decode::json_text(&campaign.status)
         )));
-    }
-    if campaign.kind != CampaignType::Single {
-        return Err(AppError::Invalid {
-            field: "type".into(),
-            message: format!(
-                "{} campaigns send as their triggers fire; only Single campaigns are launched",
-                campaign.kind.label()
-            ),
-        });
     }
     let context = StepContext::load(state, account, &campaign).await?;
     let checked = check_steps(&context, &campaign);
@@ -61,6 +53,9 @@ pub async fn launch(
             },
             message: format!("{} (GET …/check lists every problem)", problem.message),
         });
+    }
+    if campaign.kind.triggered() {
+        return triggers::activate(state, account, key, &campaign, &context, &checked).await;
     }
     let plan = checked
         .launch
@@ -148,15 +143,20 @@ async fn move_run(
     }
 }
 
-/// Pauses a running or scheduled campaign: nothing more is claimed for it (messages already
-/// handed to the provider finish).
+/// Pauses a running, scheduled or active campaign: nothing more is claimed for it (messages
+/// already handed to the provider finish). A paused triggered campaign still finds triggers;
+/// they wait.
 pub async fn pause(
     state: &AppState,
     account: &Account,
     key: Actor,
     id: &str,
 ) -> AppResult<CampaignView> {
-    let from = [CampaignStatus::Running, CampaignStatus::Scheduled];
+    let from = [
+        CampaignStatus::Running,
+        CampaignStatus::Scheduled,
+        CampaignStatus::Active,
+    ];
     move_run(
         state,
         account,
@@ -177,20 +177,19 @@ pub async fn resume(
     id: &str,
 ) -> AppResult<CampaignView> {
     let from = [CampaignStatus::Paused];
-    move_run(
-        state,
-        account,
-        key,
-        id,
-        &from,
-        CampaignStatus::Running,
-        "resumed",
-    )
-    .await
+    let campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
+    // A triggered campaign goes on finding and sending; what fell due meanwhile goes only
+    // within its lateness budget.
+    let to = if campaign.kind.triggered() {
+        CampaignStatus::Active
+    } else {
+        CampaignStatus::Running
+    };
+    move_run(state, account, key, id, &from, to, "resumed").await
 }
 
-/// Cancels a campaign: its queued messages are cancelled; those already handed to the provider
-/// finish.
+/// Cancels a campaign: its queued messages are cancelled (and a triggered campaign's waiting
+/// triggers, and it finds no more); those already handed to the provider finish.
 pub async fn cancel(
     state: &AppState,
     account: &Account,
@@ -201,6 +200,7 @@ pub async fn cancel(
         CampaignStatus::Running,
         CampaignStatus::Scheduled,
         CampaignStatus::Paused,
+        CampaignStatus::Active,
     ];
     move_run(
         state,

@@ -10,6 +10,7 @@ use tern_app::{
     AppState,
     campaigns::{
         run::{self, MessagesQuery, ProgressView, TestSendBody},
+        triggers::{self, TriggersPage, TriggersQuery},
         views::{CampaignView, MessageView},
     },
 };
@@ -20,11 +21,14 @@ use crate::{
     extract::{AccountAuth, ApiJson, ApiQuery},
 };
 
-/// Launches a Single campaign whose every step is complete: its audience is written into the
-/// outbox and sent from the Launch step's time, within quiet hours, the cap and the throttle.
+/// Launches a campaign whose every step is complete. A Single campaign's audience is written
+/// into the outbox and sent from the Launch step's time, within quiet hours, the cap and the
+/// throttle. A Cart Reminder or Welcome becomes `active`: from now on (nothing received before
+/// counts) its triggers are found, and each sends when it falls due, until the Launch step's
+/// end date.
 #[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/launch", operation_id = "launch_campaign", tag = "campaigns", security(("api_key" = [])),
     params(("campaign_id" = String, Path, description = "The campaign's id")),
-    responses((status = 200, description = "Launched: running, or scheduled for later", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
+    responses((status = 200, description = "Launched: running, or scheduled for later; or active (Cart Reminder, Welcome)", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not a draft, or changed meanwhile", body = ErrorBody),
         (status = 422, description = "A step is not complete (see the pre-launch check)", body = ErrorBody)))]
 pub async fn launch(
@@ -35,12 +39,12 @@ pub async fn launch(
     Ok(Json(run::launch(&state, &account, key, &id).await?))
 }
 
-/// Pauses a running or scheduled campaign: nothing more is claimed for it (messages already
-/// handed to the provider finish).
+/// Pauses a running, scheduled or active campaign: nothing more is claimed for it (messages
+/// already handed to the provider finish); a paused triggered campaign's triggers wait.
 #[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/pause", operation_id = "pause_campaign", tag = "campaigns", security(("api_key" = [])),
     params(("campaign_id" = String, Path, description = "The campaign's id")),
     responses((status = 200, description = "Paused", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not running or scheduled", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not running, scheduled or active", body = ErrorBody)))]
 pub async fn pause(
     State(state): State<AppState>,
     AccountAuth(account, key): AccountAuth,
@@ -49,10 +53,12 @@ pub async fn pause(
     Ok(Json(run::pause(&state, &account, key, &id).await?))
 }
 
-/// Resumes a paused campaign where it stopped: no recipient already sent to is sent again.
+/// Resumes a paused campaign where it stopped: no recipient already sent to is sent again. A
+/// triggered campaign is active again; what fell due meanwhile goes only within its lateness
+/// budget.
 #[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/resume", operation_id = "resume_campaign", tag = "campaigns", security(("api_key" = [])),
     params(("campaign_id" = String, Path, description = "The campaign's id")),
-    responses((status = 200, description = "Running again", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
+    responses((status = 200, description = "Running (or active) again", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
         (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not paused", body = ErrorBody)))]
 pub async fn resume(
     State(state): State<AppState>,
@@ -62,12 +68,12 @@ pub async fn resume(
     Ok(Json(run::resume(&state, &account, key, &id).await?))
 }
 
-/// Cancels a campaign: its queued messages are cancelled; those already handed to the provider
-/// finish.
+/// Cancels a campaign: its queued messages are cancelled, and a triggered campaign's waiting
+/// triggers; those already handed to the provider finish.
 #[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/cancel", operation_id = "cancel_campaign", tag = "campaigns", security(("api_key" = [])),
     params(("campaign_id" = String, Path, description = "The campaign's id")),
     responses((status = 200, description = "Cancelled", body = CampaignView), (status = 401, description = "No valid credentials", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not running, scheduled or paused", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Not running, scheduled, active or paused", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     AccountAuth(account, key): AccountAuth,
@@ -99,6 +105,22 @@ pub async fn messages(
     ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
     Ok(Json(run::messages(&state, &account, &id, query).await?))
+}
+
+/// A Cart Reminder's or Welcome's triggers in id order, page by page: whom each concerns,
+/// what fired it, when it falls due, and what became of it; with the counts by state and
+/// reason.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign_id}/triggers", operation_id = "campaign_triggers", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id"), TriggersQuery),
+    responses((status = 200, description = "OK", body = TriggersPage), (status = 401, description = "No valid credentials", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "A bad limit", body = ErrorBody)))]
+pub async fn triggers(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<TriggersQuery>,
+) -> Result<Json<TriggersPage>, ApiError> {
+    Ok(Json(triggers::list(&state, &account, &id, &query).await?))
 }
 
 /// Sends the current design to the account's test numbers now, through the dispatcher, with

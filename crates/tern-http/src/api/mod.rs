@@ -100,6 +100,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaign_run::cancel))
         .routes(routes!(campaign_run::progress))
         .routes(routes!(campaign_run::messages))
+        .routes(routes!(campaign_run::triggers))
         .routes(routes!(campaign_run::send_test, campaign_run::list_tests))
         .merge(
             // Segment's limits (32 KB a call, 500 KB a batch) are enforced by the handlers.
