@@ -14,8 +14,8 @@ use std::{
 use chrono::Utc;
 use tern_delivery::twilio::{Answer, From, Outgoing};
 use tern_domain::{
-    campaign::trigger::validity_period,
     campaign::CampaignStatus,
+    campaign::trigger::validity_period,
     contact::ConsentSource,
     delivery::{
         outcome::{Next, Refusal, explain},

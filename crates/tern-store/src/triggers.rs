@@ -114,11 +114,8 @@ pub trait Triggers: Send + Sync {
     ) -> StoreResult<serde_json::Value>;
     /// Waiting triggers due by `now` of active campaigns, earliest first, from the due-time
     /// index.
-    async fn due_triggers(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<TriggerRecord>>;
+    async fn due_triggers(&self, now: DateTime<Utc>, limit: u32)
+    -> StoreResult<Vec<TriggerRecord>>;
     /// Whether the contact completed an order at or after `since` (by the event's own time).
     async fn ordered_since(
         &self,

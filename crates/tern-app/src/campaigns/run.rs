@@ -6,11 +6,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tern_domain::{
-    campaign::CampaignStatus,
-    delivery::pacing::RunPlan,
-    ids::ContactId,
-};
+use tern_domain::{campaign::CampaignStatus, delivery::pacing::RunPlan, ids::ContactId};
 use tern_store::{Account, CampaignChange, RunRecord, StoreError};
 use utoipa::ToSchema;
 

@@ -251,7 +251,13 @@ pub fn check_cart_rules(json: &Value) -> Result<CartRules, Vec<StepProblem>> {
     }
     let per_contact_days = whole(object, "per_contact_days", (1, 365), "days", &mut problems);
     let (least, most, _) = LATENESS_HOURS;
-    let lateness_hours = whole(object, "lateness_hours", (least, most), "hours", &mut problems);
+    let lateness_hours = whole(
+        object,
+        "lateness_hours",
+        (least, most),
+        "hours",
+        &mut problems,
+    );
     if problems.is_empty() {
         Ok(CartRules {
             delay_minutes: delay.unwrap_or(DEFAULT_CART_DELAY_MINUTES),
@@ -432,7 +438,11 @@ mod tests {
         // What a rule leaves out takes the defaults: an hour's delay, one a week, a day late.
         let defaults = check_cart_rules(&json!({})).unwrap();
         assert_eq!(
-            (defaults.delay_minutes, defaults.period_days(), defaults.lateness()),
+            (
+                defaults.delay_minutes,
+                defaults.period_days(),
+                defaults.lateness()
+            ),
             (60, 7, chrono::Duration::hours(24))
         );
         assert!(check_cart_rules(&json!({"delay_minutes": 10_081})).is_err());
@@ -448,7 +458,9 @@ mod tests {
         .unwrap();
         assert_eq!(ok.per_contact_days, None);
         assert_eq!(
-            check_cart_rules(&json!({"delay_minutes": null})).unwrap().delay_minutes,
+            check_cart_rules(&json!({"delay_minutes": null}))
+                .unwrap()
+                .delay_minutes,
             60
         );
     }

@@ -122,7 +122,10 @@ mod tests {
         assert_eq!(cart_guard(Some(&cart), &key, &any, false), None);
         assert_eq!(cart_guard(Some(&cart), &key, &any, true), Some("ordered"));
         assert_eq!(cart_guard(None, &key, &any, false), Some("cart_emptied"));
-        assert_eq!(cart_guard(Some(&cart), "at:1", &any, false), Some("new_cart"));
+        assert_eq!(
+            cart_guard(Some(&cart), "at:1", &any, false),
+            Some("new_cart")
+        );
         let ordered = apply_cart_event(Some(&cart), "Order Completed", &Map::new(), Utc::now());
         assert_eq!(
             cart_guard(ordered.as_ref(), &key, &any, false),

@@ -264,7 +264,10 @@ mod tests {
         );
         // Emptied, then filled again: a new occurrence.
         let cart = apply_cart_event(Some(&cart), "Product Removed", &shoe, t1).unwrap();
-        assert_eq!((cart.occurrence.as_deref(), cart.abandonable()), (None, false));
+        assert_eq!(
+            (cart.occurrence.as_deref(), cart.abandonable()),
+            (None, false)
+        );
         let t2 = t1 + TimeDelta::minutes(1);
         let cart = apply_cart_event(Some(&cart), "Product Added", &shoe, t2).unwrap();
         assert_eq!(cart.started_at, Some(t2));
@@ -273,7 +276,10 @@ mod tests {
         let cart = apply_cart_event(Some(&cart), "Product Added", &with_id, t2).unwrap();
         assert_eq!(cart.occurrence.as_deref(), Some("cart:c-7"));
         let ordered = apply_cart_event(Some(&cart), "Order Completed", &Map::new(), t2).unwrap();
-        assert_eq!((ordered.occurrence.as_deref(), ordered.abandonable()), (None, false));
+        assert_eq!(
+            (ordered.occurrence.as_deref(), ordered.abandonable()),
+            (None, false)
+        );
     }
 
     #[test]

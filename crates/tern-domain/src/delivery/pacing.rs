@@ -245,7 +245,10 @@ mod tests {
         c.expires_at = Some(night + Duration::hours(2));
         assert_eq!(decide(&c, night, &mut buckets), Decision::Skip("too_late"));
         c.expires_at = Some(night + Duration::hours(24));
-        assert!(matches!(decide(&c, night, &mut buckets), Decision::Defer(_)));
+        assert!(matches!(
+            decide(&c, night, &mut buckets),
+            Decision::Defer(_)
+        ));
     }
 
     /// The moments booked, as offsets from `now` in milliseconds.

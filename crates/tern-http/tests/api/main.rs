@@ -22,4 +22,5 @@ mod segment_client;
 mod segments;
 mod settings;
 mod tracking;
+mod triggers;
 mod webhooks;
