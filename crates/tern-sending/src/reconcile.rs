@@ -265,6 +265,7 @@ mod tests {
             not_before: at(claimed),
             lease_until: at(claimed),
             lookup_failing_since: None,
+            expires_at: None,
         }
     }
 
