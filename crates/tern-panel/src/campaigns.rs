@@ -12,7 +12,7 @@ use tern_domain::campaign::{CampaignType, Channel};
 use tern_app::{
     AppError, AppState,
     audience::segments,
-    campaigns::{drafts, review, run},
+    campaigns::{drafts, review, run, triggers},
     media, settings,
 };
 
@@ -166,10 +166,19 @@ pub async fn open(
         return Ok(Redirect::to(&format!("/campaigns/{id}/steps/{step}")).into_response());
     }
     let progress = run::progress(&state, &signed.account, &id).await?;
+    let triggers = if detail.campaign.kind == CampaignType::Single.as_str() {
+        None
+    } else {
+        let newest = triggers::TriggersQuery {
+            after: None,
+            limit: Some(50),
+        };
+        Some(triggers::list(&state, &signed.account, &id, &newest).await?)
+    };
     signed.page(
         "campaign.html",
         "campaigns",
-        json!({ "campaign": detail.campaign, "progress": progress }),
+        json!({ "campaign": detail.campaign, "progress": progress, "triggers": triggers }),
     )
 }
 
@@ -212,7 +221,6 @@ pub async fn step(
             let others_ready = check.problems.iter().all(|p| p.step == "launch");
             json!({
                 "check": check, "others_ready": others_ready,
-                "launchable": detail.campaign.kind == CampaignType::Single.as_str(),
                 "quiet_hours": settings.quiet_hours, "timezone": settings.timezone,
             })
         }

@@ -21,7 +21,7 @@ const barState = (page, step) => page.locator(`.stepbar li[data-step="${step}"] 
 
 export default async function walk({ page, base, shot, assert, api }) {
   // Cart Reminder: Rules shows its default delay, is not complete before a save; its Launch says
-  // plainly that triggered campaigns cannot be started yet.
+  // what launching does, and launching makes it active with its triggers on its page.
   await create(page, base, 'Walk cart reminder', 'Cart Reminder');
   assert.match(page.url(), /\/steps\/rules$/);
   assert.equal(await page.locator('input[name="delay_minutes"]').inputValue(), '60');
@@ -37,8 +37,8 @@ export default async function walk({ page, base, shot, assert, api }) {
   await page.getByLabel('Conversion event').fill('Order Completed');
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await page.waitForURL(/\/steps\/launch$/);
-  await page.getByText('cannot be started yet').waitFor();
-  assert.ok(await page.getByRole('button', { name: 'Launch campaign' }).isDisabled());
+  await page.getByText('Launching makes the campaign active').waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Launch campaign' }).isEnabled());
   // A triggered campaign has no send time, only an optional end; saving it completes Launch.
   assert.equal(await page.getByRole('radio', { name: 'Now' }).count(), 0);
   const end = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 16);
@@ -49,6 +49,12 @@ export default async function walk({ page, base, shot, assert, api }) {
   assert.equal(await barState(page, 'launch'), 'Complete');
   assert.equal(await page.getByLabel(/Active until/).inputValue(), end);
   await shot(page, 'cart-launch');
+  await page.getByRole('button', { name: 'Launch campaign' }).click();
+  await page.locator('#confirm-text').getByText('becomes active now and sends as carts are left').waitFor();
+  await page.locator('#confirm-launch').getByRole('button', { name: 'Launch now' }).click();
+  await page.locator('#status').getByText('Active').waitFor();
+  await page.locator('#triggers').getByText('no cart left since the launch').waitFor();
+  await shot(page, 'cart-active');
 
   // Welcome: the same, through its three steps.
   await create(page, base, 'Walk welcome', 'Welcome');
@@ -59,8 +65,7 @@ export default async function walk({ page, base, shot, assert, api }) {
   await page.getByLabel('Text', { exact: true }).fill('Welcome to the shop!');
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await page.waitForURL(/\/steps\/launch$/);
-  await page.getByText('cannot be started yet').waitFor();
-  assert.ok(await page.getByRole('button', { name: 'Launch campaign' }).isDisabled());
+  await page.getByText('new subscribers get it, each once').waitFor();
   await shot(page, 'welcome-launch');
 
   // The step bar follows a save without a reload; edits not saved yet are guarded.

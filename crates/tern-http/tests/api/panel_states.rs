@@ -253,10 +253,10 @@ async fn every_step_page_and_campaign_page_renders_in_every_state() {
     // Sending hours are named as what they are, not as the quiet ones.
     assert!(page.contains("Send only from"), "{page}");
 
-    // Triggered campaigns say that they cannot be started yet, and offer no Launch.
+    // Triggered campaigns say what launching does; with steps still to do, no Launch.
     for id in [&cart, &welcome] {
         let (_, _, page) = browser.get(&format!("/campaigns/{id}/steps/launch")).await;
-        assert!(page.contains("cannot be started yet"), "{page}");
+        assert!(page.contains("Launching makes the campaign active"), "{page}");
         assert!(page.contains("id=\"launch\" disabled"), "{page}");
     }
     // A Welcome's Rules step shows its default instead of an empty field, and is not complete.

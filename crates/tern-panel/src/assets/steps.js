@@ -20,12 +20,19 @@ async function save(content) {
 function confirmLaunch() {
   const dialog = $('#confirm-launch');
   const estimate = page.data.check?.estimate;
-  const when = form.elements.when.value === 'later' ? `at ${form.elements.send_at.value.replace('T', ' ')} (${page.data.timezone})` : 'now';
-  const unpriced = estimate?.cost?.unpriced?.length ? ` (without ${estimate.cost.unpriced.join(', ')}: no price set)` : '';
-  const cost = estimate?.cost?.total ? `, for about ${estimate.cost.total} ${estimate.cost.currency}${unpriced}` : '';
-  $('#confirm-text').textContent = estimate
-    ? `It will be sent ${when} to ${estimate.recipients} recipients (${estimate.messages.sms} SMS, ${estimate.messages.mms} MMS${estimate.sms_segments ? `, ${estimate.sms_segments} SMS segments` : ''})${cost}.`
-    : `It will be sent ${when}.`;
+  if (page.campaign.type !== 'single') {
+    const end = form.elements.end_at?.value;
+    const until = end ? `, until ${end.replace('T', ' ')} (${page.data.timezone})` : '';
+    const what = page.campaign.type === 'cart_reminder' ? 'carts are left' : 'contacts subscribe';
+    $('#confirm-text').textContent = `It becomes active now and sends as ${what} from now on${until}. Nothing received before is messaged.`;
+  } else {
+    const when = form.elements.when.value === 'later' ? `at ${form.elements.send_at.value.replace('T', ' ')} (${page.data.timezone})` : 'now';
+    const unpriced = estimate?.cost?.unpriced?.length ? ` (without ${estimate.cost.unpriced.join(', ')}: no price set)` : '';
+    const cost = estimate?.cost?.total ? `, for about ${estimate.cost.total} ${estimate.cost.currency}${unpriced}` : '';
+    $('#confirm-text').textContent = estimate
+      ? `It will be sent ${when} to ${estimate.recipients} recipients (${estimate.messages.sms} SMS, ${estimate.messages.mms} MMS${estimate.sms_segments ? `, ${estimate.sms_segments} SMS segments` : ''})${cost}.`
+      : `It will be sent ${when}.`;
+  }
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'launch'), { once: true });
     dialog.returnValue = ''; // Escape keeps the last value: a failed launch must not repeat
@@ -53,7 +60,9 @@ const collect = {
     if (page.campaign.type === 'cart_reminder') {
       content.min_cart_value = numberOrNull('min_cart_value');
       content.per_contact_days = numberOrNull('per_contact_days');
-      content.product_ids = page.content.product_ids ?? [];
+      content.lateness_hours = numberOrNull('lateness_hours');
+      const ids = form.elements.product_ids?.value ?? '';
+      content.product_ids = ids.split(',').map((id) => id.trim()).filter((id) => id !== '');
     }
     return content;
   },
