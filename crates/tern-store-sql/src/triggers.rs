@@ -279,7 +279,7 @@ macro_rules! triggers {
                     return Ok(false);
                 }
                 if let (None, TriggerOutcome::Send { message, .. }) = (&skip, outcome) {
-                    let messages = std::slice::from_ref(message);
+                    let messages = std::slice::from_ref(message.as_ref());
                     let ids = insert_messages(
                         &mut tx,
                         trigger.account_id,

@@ -66,7 +66,7 @@ pub enum TriggerOutcome {
     /// Its message, unless the contact got one of the campaign's messages within
     /// `period_days` (then skipped as `period`).
     Send {
-        message: NewMessage,
+        message: Box<NewMessage>,
         period_days: Option<u32>,
     },
 }

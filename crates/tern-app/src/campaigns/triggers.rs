@@ -3,7 +3,7 @@
 //! guarded, then skipped with its reason or its message written into the outbox, from the
 //! version it was found under.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, hash_map::Entry};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -158,17 +158,19 @@ pub async fn fire_due(state: &AppState, limit: u32) -> AppResult<usize> {
     let mut versions: HashMap<(CampaignId, u32), (StepContext, CampaignRecord)> = HashMap::new();
     let mut settled = 0;
     for trigger in due {
-        let key = (trigger.campaign_id, trigger.version);
-        if !versions.contains_key(&key) {
-            let account = state.store.account(trigger.account_id).await?;
-            let snapshot = state
-                .store
-                .version_snapshot(trigger.campaign_id, trigger.version)
-                .await?;
-            let loaded = LaunchSnapshot::from_json(&snapshot)?.context(&account, &state.public_url);
-            versions.insert(key, loaded);
-        }
-        let (context, campaign) = &versions[&key];
+        let (context, campaign) = match versions.entry((trigger.campaign_id, trigger.version)) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(slot) => {
+                let account = state.store.account(trigger.account_id).await?;
+                let snapshot = state
+                    .store
+                    .version_snapshot(trigger.campaign_id, trigger.version)
+                    .await?;
+                let loaded =
+                    LaunchSnapshot::from_json(&snapshot)?.context(&account, &state.public_url);
+                slot.insert(loaded)
+            }
+        };
         // One trigger that cannot be decided (its contact's store read failed) holds up no
         // other: it stays waiting and is tried again on the next pass.
         let outcome = match decide(state, context, campaign, &trigger, now).await {
@@ -248,7 +250,7 @@ async fn decide(
     message.trigger_key = trigger.key.clone();
     message.expires_at = Some(expires_at);
     Ok(TriggerOutcome::Send {
-        message,
+        message: Box::new(message),
         period_days: cart_rules.as_ref().map(CartRules::period_days),
     })
 }

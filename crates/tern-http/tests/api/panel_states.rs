@@ -256,7 +256,10 @@ async fn every_step_page_and_campaign_page_renders_in_every_state() {
     // Triggered campaigns say what launching does; with steps still to do, no Launch.
     for id in [&cart, &welcome] {
         let (_, _, page) = browser.get(&format!("/campaigns/{id}/steps/launch")).await;
-        assert!(page.contains("Launching makes the campaign active"), "{page}");
+        assert!(
+            page.contains("Launching makes the campaign active"),
+            "{page}"
+        );
         assert!(page.contains("id=\"launch\" disabled"), "{page}");
     }
     // A Welcome's Rules step shows its default instead of an empty field, and is not complete.
