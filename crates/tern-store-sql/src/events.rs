@@ -35,6 +35,9 @@ macro_rules! events {
             recorded: &[&NewEvent],
             now: i64,
         ) -> StoreResult<()> {
+            if changed.is_empty() && !recorded.iter().any(|e| e.name == "Order Completed") {
+                return Ok(());
+            }
             let (rules,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM trigger_rules WHERE account_id = $1 AND kind = 'cart_reminder'",
             )
