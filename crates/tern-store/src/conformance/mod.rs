@@ -15,6 +15,7 @@ mod design;
 mod outbox;
 mod reference;
 mod sending;
+mod triggers;
 
 pub use access::*;
 pub use audience::*;
@@ -23,6 +24,7 @@ pub use campaigns::*;
 pub use design::*;
 pub use outbox::*;
 pub use sending::*;
+pub use triggers::*;
 
 use crate::{
     AccountSettings, MediaItem, NewAccount, NewApiKeyRecord, NewUser, SealedTwilioCredentials,
@@ -69,6 +71,8 @@ macro_rules! conformance_suite {
             users_have_roles_invites_work_once_and_a_new_password_ends_sessions,
             failed_sign_ins_wait_longer_and_are_forgotten_after_a_success,
             the_audit_trail_is_kept_per_account_newest_first,
+            triggers_are_found_with_what_fires_them_and_settled_once,
+            a_subscription_is_welcomed_once_and_an_import_never,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {
