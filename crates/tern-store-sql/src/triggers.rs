@@ -328,7 +328,17 @@ macro_rules! triggers {
                 contact: ContactId,
                 limit: u32,
             ) -> StoreResult<Vec<(String, TriggerRecord)>> {
-                let rows: Vec<TriggerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT c.name, t.id FROM triggers t JOIN campaigns c ON c.id = t.campaign_id \
+                     WHERE t.contact_id = $1 AND t.account_id = $2 ORDER BY t.id DESC LIMIT $3",
+                )
+                .bind(contact.0)
+                .bind(account.to_string())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                let found: Vec<TriggerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT {TRIGGER_COLUMNS} FROM triggers t WHERE t.contact_id = $1 \
                      AND t.account_id = $2 ORDER BY t.id DESC LIMIT $3"
                 )))
@@ -338,18 +348,16 @@ macro_rules! triggers {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_error)?;
-                let mut found = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let trigger = trigger_record(row)?;
-                    let (name,): (String,) =
-                        sqlx::query_as("SELECT name FROM campaigns WHERE id = $1")
-                            .bind(trigger.campaign_id.to_string())
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(map_error)?;
-                    found.push((name, trigger));
-                }
-                Ok(found)
+                let names: std::collections::HashMap<i64, String> =
+                    rows.into_iter().map(|(name, id)| (id, name)).collect();
+                found
+                    .into_iter()
+                    .map(|row| {
+                        let trigger = trigger_record(row)?;
+                        let name = names.get(&trigger.id).cloned().unwrap_or_default();
+                        Ok((name, trigger))
+                    })
+                    .collect()
             }
 
             async fn trigger_counts(

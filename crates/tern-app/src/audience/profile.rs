@@ -13,7 +13,7 @@ use crate::{
     audience::contacts::{
         CartView, ConsentChangeView, ContactView, EventView, account_zone, contact_id,
     },
-    campaigns::views::MessageView,
+    campaigns::{triggers::TriggerView, views::MessageView},
 };
 
 /// The newest messages a profile lists.
@@ -34,6 +34,18 @@ pub struct ContactProfile {
     pub messages: Vec<ContactMessageView>,
     /// Older messages exist beyond those listed.
     pub more_messages: bool,
+    /// The newest 100 triggers of Cart Reminder and Welcome campaigns for the contact, newest
+    /// first: what fired each and what became of it.
+    pub triggers: Vec<ContactTriggerView>,
+}
+
+/// A trigger of the contact, with its campaign.
+#[derive(Serialize, ToSchema)]
+pub struct ContactTriggerView {
+    pub campaign_id: String,
+    pub campaign_name: String,
+    #[serde(flatten)]
+    pub trigger: TriggerView,
 }
 
 /// A message to the contact, with its campaign and what its stored times prove.
@@ -69,11 +81,12 @@ pub async fn contact_profile(
     id: ContactId,
 ) -> Result<ContactProfile, AppError> {
     let contact = store.contact(account, id).await?;
-    let (cart, history, events, mut messages) = tokio::try_join!(
+    let (cart, history, events, mut messages, triggers) = tokio::try_join!(
         store.cart(account, id),
         store.consent_history(account, id),
         store.contact_events(account, id, PROFILE_EVENTS),
         store.contact_messages(account, id, PROFILE_MESSAGES + 1),
+        store.contact_triggers(account, id, PROFILE_MESSAGES),
     )?;
     let more_messages = messages.len() > PROFILE_MESSAGES as usize;
     messages.truncate(PROFILE_MESSAGES as usize);
@@ -85,6 +98,14 @@ pub async fn contact_profile(
         events: events.into_iter().map(EventView::from).collect(),
         messages: messages.into_iter().map(message_view).collect(),
         more_messages,
+        triggers: triggers
+            .into_iter()
+            .map(|(campaign_name, trigger)| ContactTriggerView {
+                campaign_id: trigger.campaign_id.to_string(),
+                campaign_name,
+                trigger: TriggerView::from(trigger),
+            })
+            .collect(),
     })
 }
 

@@ -419,6 +419,17 @@ async fn cancelling_an_active_campaign_cancels_what_waits_and_finds_nothing_more
             .len(),
         1
     );
+    // The contact's profile shows each trigger and what became of it.
+    let profile = app
+        .get(&format!("/api/v1/contacts/{ann}/profile"), key)
+        .await
+        .body;
+    let shown = &profile["triggers"][0];
+    assert_eq!(
+        (shown["campaign_name"].as_str(), shown["reason"].as_str()),
+        (Some("cart_reminder campaign"), Some("campaign_cancelled")),
+        "{profile}"
+    );
     // Another account cannot read them.
     let other = app.create_account("other").await;
     let foreign = app
