@@ -1,7 +1,8 @@
 //! `tern serve --demo`: an account to look around in, made through the API's own handlers so
 //! that everything in it passed the same checks as a user's work. About 1,000 contacts in AU,
 //! CA, US and elsewhere with events and carts, pictures, segments, a campaign that has been sent
-//! on the sandbox and a draft MMS campaign ready to launch.
+//! on the sandbox, a draft MMS campaign ready to launch, and an active Cart Reminder and Welcome
+//! (the Cart Reminder's page simulates a shopper).
 
 use std::io::Cursor;
 
@@ -124,6 +125,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
         "body": "{{ first_name | default: \"Hi\" }}, Black Friday starts early for you: 30% off sneakers until Sunday. Shop: https://shop.example/black-friday",
         "media": [pictures[1].0],
     }), &goals).await?;
+    triggered(&api, "Cart reminder", "cart_reminder", json!({"delay_minutes": 30, "min_cart_value": 10}), json!({
+        "body": "{{ first_name | default: \"Hi\" }}, your cart is waiting: {{ cart.item_count }} item(s), {{ cart.total }} {{ cart.currency }}. Finish your order: https://shop.example/cart",
+    }), Some(&goals)).await?;
+    triggered(&api, "Welcome", "welcome", json!({"delay_minutes": 0}), json!({
+        "body": "Welcome! Your first order ships free with code HELLO: https://shop.example/new",
+    }), None).await?;
     Ok(Some(DemoLogin {
         email: EMAIL.to_owned(),
         password,
@@ -220,6 +227,45 @@ async fn campaign(
         .await?;
     }
     Ok(id)
+}
+
+/// A Cart Reminder or Welcome (SMS) with its steps, launched: active.
+async fn triggered(
+    api: &Client,
+    name: &str,
+    kind: &str,
+    rules: Value,
+    design: Value,
+    goals: Option<&Value>,
+) -> anyhow::Result<()> {
+    let made = api
+        .call(
+            Method::POST,
+            "/api/v1/campaigns",
+            json!({"name": name, "type": kind, "channel": "sms"}),
+        )
+        .await?;
+    let id = made["id"].as_str().unwrap_or_default().to_owned();
+    let launch = json!({});
+    let mut steps = vec![("rules", &rules), ("design", &design), ("launch", &launch)];
+    if let Some(goals) = goals {
+        steps.push(("goals", goals));
+    }
+    for (step, content) in steps {
+        api.call(
+            Method::PUT,
+            &format!("/api/v1/campaigns/{id}/steps/{step}"),
+            content.clone(),
+        )
+        .await?;
+    }
+    api.call(
+        Method::POST,
+        &format!("/api/v1/campaigns/{id}/launch"),
+        json!({}),
+    )
+    .await?;
+    Ok(())
 }
 
 fn settings() -> Value {

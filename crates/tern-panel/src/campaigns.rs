@@ -12,7 +12,7 @@ use tern_domain::campaign::{CampaignType, Channel};
 use tern_app::{
     AppError, AppState,
     audience::segments,
-    campaigns::{drafts, review, run, triggers},
+    campaigns::{drafts, review, run, shopper, triggers},
     media, settings,
 };
 
@@ -175,10 +175,15 @@ pub async fn open(
         };
         Some(triggers::list(&state, &signed.account, &id, &newest).await?)
     };
+    let sandbox = settings::get_settings(&state, &signed.account)
+        .await?
+        .provider
+        == "sandbox";
     signed.page(
         "campaign.html",
         "campaigns",
-        json!({ "campaign": detail.campaign, "progress": progress, "triggers": triggers }),
+        json!({ "campaign": detail.campaign, "progress": progress, "triggers": triggers,
+            "sandbox": sandbox }),
     )
 }
 
@@ -252,6 +257,19 @@ pub async fn duplicate(
     signed.check(&form.csrf)?;
     let copy = drafts::duplicate(&state, &signed.account, signed.actor(), &id).await?;
     Ok(Redirect::to(&format!("/campaigns/{}", copy.campaign.id)).into_response())
+}
+
+/// Simulate a shopper (an active Cart Reminder on the sandbox): two carts whose reminder falls
+/// due at once, one of them then ordered; the page shows both triggers within seconds.
+pub async fn simulate_shopper(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PanelError> {
+    signed.check(&form.csrf)?;
+    shopper::simulate_shopper(&state, &signed.account, signed.actor(), &id).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}#triggers")).into_response())
 }
 
 /// Archive: the campaign leaves the listing (it stays under the listing's Archived filter).

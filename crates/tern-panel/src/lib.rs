@@ -40,6 +40,10 @@ fn routes() -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::open))
         .route("/campaigns/{id}/duplicate", post(campaigns::duplicate))
         .route("/campaigns/{id}/archive", post(campaigns::archive))
+        .route(
+            "/campaigns/{id}/simulate-shopper",
+            post(campaigns::simulate_shopper),
+        )
         .route("/campaigns/{id}/steps/{step}", get(campaigns::step))
         .route("/contacts", get(library::contacts))
         .route("/contacts/{id}", get(contact::open))

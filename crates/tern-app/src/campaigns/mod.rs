@@ -10,6 +10,7 @@ pub mod preview;
 pub mod recipient;
 pub mod review;
 pub mod run;
+pub mod shopper;
 pub mod snapshot;
 pub mod triggers;
 pub mod views;
