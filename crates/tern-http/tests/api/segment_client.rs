@@ -73,3 +73,124 @@ async fn segments_python_library_sends_identify_and_track_unchanged() {
         "https://shop.example/sku-2.jpg"
     );
 }
+
+/// Runs one of `tools/segment-client`'s scripts against the app with the account's write key.
+async fn run_script(app: &tern_testkit::TestApp, write_key: &str, name: &str) {
+    let script = format!(
+        "{}/../../tools/segment-client/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (address, write_key) = (app.address.clone(), write_key.to_owned());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args([&script, &address, &write_key])
+            .output()
+            .expect("run python3")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "the library reported errors: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn segments_python_library_drives_cart_reminders_and_welcomes() {
+    use crate::triggers::{activated, wait_triggers};
+    let app = spawn_app().await;
+    let acme = crate::campaign_send::sandbox_account(&app, 50).await;
+    let key = acme.key.as_str();
+    let allowed = app
+        .patch(
+            "/api/v1/settings",
+            key,
+            serde_json::json!({"identify_sets_consent": true}),
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    let carts = activated(
+        &app,
+        key,
+        "cart_reminder",
+        serde_json::json!({"delay_minutes": 15}),
+        "Still thinking it over? {{ cart.total }} {{ cart.currency }}",
+    )
+    .await;
+    let welcome = activated(
+        &app,
+        key,
+        "welcome",
+        serde_json::json!({"delay_minutes": 0}),
+        "Welcome!",
+    )
+    .await;
+    run_script(&app, &acme.write_key, "shoppers.py").await;
+
+    let id = |user: &'static str| {
+        let app = &app;
+        async move {
+            let found = app
+                .get(&format!("/api/v1/contacts?search={user}"), key)
+                .await;
+            found.body["contacts"][0]["id"].as_i64().expect(user)
+        }
+    };
+    let (left, bought, browsing, late, stopped) = (
+        id("left").await,
+        id("bought").await,
+        id("browsing").await,
+        id("late").await,
+        id("stopped").await,
+    );
+    let page = wait_triggers(&app, key, &carts, |page| {
+        page["counts"]["sent"] == 1 && page["counts"]["skipped"] == 1
+    })
+    .await;
+    let state_of = |contact: i64| -> Vec<(String, Option<String>)> {
+        page["triggers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["contact_id"] == contact)
+            .map(|t| {
+                (
+                    t["state"].as_str().unwrap().to_owned(),
+                    t["reason"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(state_of(left), [("sent".into(), None)], "{page}");
+    assert!(state_of(bought).is_empty(), "{page}");
+    assert_eq!(state_of(browsing), [("waiting".into(), None)], "{page}");
+    assert_eq!(
+        state_of(late),
+        [("cancelled".into(), Some("ordered".into()))],
+        "{page}"
+    );
+    assert_eq!(
+        state_of(stopped),
+        [("skipped".into(), Some("unsubscribed".into()))],
+        "{page}"
+    );
+    let sent = app
+        .get(&format!("/api/v1/campaigns/{carts}/messages"), key)
+        .await
+        .body;
+    assert_eq!(sent.as_array().unwrap().len(), 1, "{sent}");
+    assert_eq!(sent[0]["contact_id"], left);
+
+    // Each shopper subscribed once through identify: one welcome each, the second identify
+    // of `left` none.
+    let welcomes = wait_triggers(&app, key, &welcome, |page| page["counts"]["waiting"] == 0).await;
+    let of_left = welcomes["triggers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["contact_id"] == left)
+        .count();
+    assert_eq!(of_left, 1, "{welcomes}");
+}
