@@ -7,4 +7,5 @@ mod exactly_once;
 mod first_start;
 mod operator;
 mod scripts;
+mod triggers_killed;
 mod two_nodes;
