@@ -135,6 +135,9 @@ pub fn read_call(
         Some(at) => sent_at.map_or(at, |sent| at + (received_at - sent)),
         None => received_at,
     };
+    // Nothing happened after it was received: a time ahead (a fast clock without `sentAt`)
+    // would freeze the contact's cart and hide later orders from it.
+    let timestamp = timestamp.min(received_at);
     Ok(Call {
         kind,
         user_id,

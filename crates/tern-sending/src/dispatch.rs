@@ -439,7 +439,7 @@ async fn pause(state: &AppState, account: AccountId, campaign: CampaignId, why: 
         .set_run_status(
             account,
             campaign,
-            &[CampaignStatus::Running],
+            &[CampaignStatus::Running, CampaignStatus::Active],
             CampaignStatus::Paused,
             &change,
         )

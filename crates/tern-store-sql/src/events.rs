@@ -50,34 +50,8 @@ macro_rules! events {
             }
             for event in recorded.iter().filter(|e| e.name == "Order Completed") {
                 let Some(contact) = event.contact_id else { continue };
-                let at = decode::millis(event.occurred_at);
-                sqlx::query(
-                    "UPDATE messages SET state = 'cancelled', reason = 'ordered', updated_at = $1 \
-                     WHERE state = 'queued' AND id IN (SELECT message_id FROM triggers \
-                     WHERE contact_id = $2 AND account_id = $3 AND cause = 'cart' \
-                     AND state = 'sent' AND started_at <= $4)",
-                )
-                .bind(now)
-                .bind(contact.0)
-                .bind(account)
-                .bind(at)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_error)?;
-                sqlx::query(
-                    "UPDATE triggers SET state = 'cancelled', reason = 'ordered', updated_at = $1 \
-                     WHERE contact_id = $2 AND account_id = $3 AND cause = 'cart' \
-                     AND started_at <= $4 AND (state = 'waiting' OR (state = 'sent' AND \
-                     message_id IN (SELECT id FROM messages WHERE contact_id = $2 \
-                     AND state = 'cancelled' AND reason = 'ordered')))",
-                )
-                .bind(now)
-                .bind(contact.0)
-                .bind(account)
-                .bind(at)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_error)?;
+                end_cart_triggers(tx, account, contact, Some(decode::millis(event.occurred_at)), "ordered", now)
+                    .await?;
             }
             for contact in changed {
                 let cart = &carts[contact];
@@ -104,20 +78,65 @@ macro_rules! events {
                         .await
                         .map_err(map_error)?;
                     }
-                    _ => {
-                        sqlx::query(
-                            "UPDATE triggers SET state = 'cancelled', reason = 'cart_emptied', \
-                             updated_at = $1 WHERE contact_id = $2 AND account_id = $3 \
-                             AND cause = 'cart' AND state = 'waiting'",
-                        )
-                        .bind(now)
-                        .bind(contact.0)
-                        .bind(account)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(map_error)?;
-                    }
+                    _ => end_cart_triggers(tx, account, *contact, None, "cart_emptied", now).await?,
                 }
+            }
+            Ok(())
+        }
+
+        /// Cancels a contact's cart reminders with `reason`: those waiting, and those whose
+        /// message is still queued (a reminder deferred by quiet hours, or settled a moment
+        /// ago) — of carts begun by `before` when given. Triggers first: on PostgreSQL that
+        /// waits for a settlement in progress, so that its message is seen by the next
+        /// statement and cancelled too.
+        async fn end_cart_triggers(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            account: &str,
+            contact: ContactId,
+            before: Option<i64>,
+            reason: &str,
+            now: i64,
+        ) -> StoreResult<()> {
+            let before = before.unwrap_or(i64::MAX);
+            sqlx::query(
+                "UPDATE triggers SET state = 'cancelled', reason = $1, updated_at = $2 \
+                 WHERE contact_id = $3 AND account_id = $4 AND cause = 'cart' \
+                 AND state = 'waiting' AND started_at <= $5",
+            )
+            .bind(reason)
+            .bind(now)
+            .bind(contact.0)
+            .bind(account)
+            .bind(before)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            let cancelled: Vec<(i64,)> = sqlx::query_as(
+                "UPDATE messages SET state = 'cancelled', reason = $1, updated_at = $2 \
+                 WHERE state = 'queued' AND id IN (SELECT message_id FROM triggers \
+                 WHERE contact_id = $3 AND account_id = $4 AND cause = 'cart' \
+                 AND state = 'sent' AND started_at <= $5) RETURNING id",
+            )
+            .bind(reason)
+            .bind(now)
+            .bind(contact.0)
+            .bind(account)
+            .bind(before)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_error)?;
+            for (message,) in cancelled {
+                sqlx::query(
+                    "UPDATE triggers SET state = 'cancelled', reason = $1, updated_at = $2 \
+                     WHERE message_id = $3 AND contact_id = $4",
+                )
+                .bind(reason)
+                .bind(now)
+                .bind(message)
+                .bind(contact.0)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_error)?;
             }
             Ok(())
         }

@@ -125,6 +125,7 @@ macro_rules! outbox {
             consent: String,
             mms_enabled: i64,
             expires_at: Option<i64>,
+            ordered: i64,
         }
 
         const CANDIDATE_SELECT: &str = "SELECT m.id, m.account_id, m.campaign_id, m.contact_id, \
@@ -132,7 +133,11 @@ macro_rules! outbox {
             COALESCE(ct.consent, CASE WHEN m.test = 1 THEN 'subscribed' ELSE 'unknown' END) \
             AS consent, \
             CAST(CASE WHEN a.mms_enabled THEN 1 ELSE 0 END AS BIGINT) AS mms_enabled, \
-            m.expires_at \
+            m.expires_at, \
+            CAST(CASE WHEN EXISTS (SELECT 1 FROM triggers t JOIN events e \
+                ON e.contact_id = t.contact_id AND e.name = 'Order Completed' \
+                AND e.occurred_at >= t.started_at \
+                WHERE t.message_id = m.id AND t.cause = 'cart') THEN 1 ELSE 0 END AS BIGINT) AS ordered \
             FROM messages m LEFT JOIN contacts ct ON ct.id = m.contact_id \
             JOIN accounts a ON a.id = m.account_id";
 
@@ -835,6 +840,7 @@ macro_rules! outbox {
                         consent: row.consent.parse().unwrap_or(Consent::Unknown),
                         mms_refused: row.mms_enabled == 0 && row.media != "[]",
                         expires_at: row.expires_at.and_then(|at| decode::time(at).ok()),
+                        ordered: row.ordered != 0,
                     };
                     match decide(&candidate, now, &mut buckets) {
                         Decision::Send(at) => {
@@ -1216,6 +1222,10 @@ macro_rules! outbox {
                 }
                 save_status(&mut tx, &current, to, change).await?;
                 if to == CampaignStatus::Cancelled {
+                    // Triggers first: a settlement in progress finishes before the queued
+                    // messages are cancelled, its own message with them.
+                    end_triggers(&mut tx, &[campaign.to_string()], "campaign_cancelled", change.at)
+                        .await?;
                     sqlx::query(
                         "UPDATE messages SET state = 'cancelled', updated_at = $1 \
                          WHERE campaign_id = $2 AND state = 'queued' AND test = 0",
@@ -1225,8 +1235,6 @@ macro_rules! outbox {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_error)?;
-                    end_triggers(&mut tx, &[campaign.to_string()], "campaign_cancelled", change.at)
-                        .await?;
                 }
                 tx.commit().await.map_err(map_error)?;
                 self.campaign(account, campaign).await
@@ -1266,6 +1274,7 @@ macro_rules! outbox {
                 .await
                 .map_err(map_error)?;
                 let ids: Vec<String> = ended.iter().map(|(id,)| id.clone()).collect();
+                end_triggers(&mut tx, &ids, "campaign_ended", now).await?;
                 for id in &ids {
                     sqlx::query(
                         "UPDATE messages SET state = 'cancelled', reason = 'campaign_ended', \
@@ -1277,7 +1286,6 @@ macro_rules! outbox {
                     .await
                     .map_err(map_error)?;
                 }
-                end_triggers(&mut tx, &ids, "campaign_ended", now).await?;
                 changed.extend(ended);
                 // A status kept a day for a send never recorded will not find it now.
                 sqlx::query("DELETE FROM early_statuses WHERE received_at < $1")

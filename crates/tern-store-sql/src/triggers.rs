@@ -6,6 +6,7 @@ macro_rules! triggers {
         use chrono::{DateTime, Utc};
         use tern_domain::{
             campaign::{CampaignType, trigger::TriggerState},
+            delivery::pacing::RunPlan,
             ids::{AccountId, CampaignId, ContactId},
         };
         use tern_store::{
@@ -158,10 +159,18 @@ macro_rules! triggers {
             async fn add_version(
                 &self,
                 rule: &TriggerRule,
+                plan: &RunPlan,
                 snapshot: &serde_json::Value,
                 now: DateTime<Utc>,
             ) -> StoreResult<u32> {
                 let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
+                sqlx::query("UPDATE campaign_runs SET plan = $1 WHERE campaign_id = $2 AND account_id = $3")
+                    .bind(serde_json::to_string(plan).expect("a plan serialises"))
+                    .bind(rule.campaign_id.to_string())
+                    .bind(rule.account_id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
                 let next: Option<(i64,)> = sqlx::query_as(
                     "UPDATE trigger_rules SET version = version + 1, delay_ms = $1, ends_at = $2 \
                      WHERE campaign_id = $3 AND account_id = $4 RETURNING version",
@@ -262,16 +271,20 @@ macro_rules! triggers {
                         skip = Some("period".into());
                     }
                 }
-                // Only a trigger still waiting is settled: the first to get here wins.
+                // Only a trigger still waiting, still due when it was read (new activity moves
+                // it), of a campaign still active, is settled: the first to get here wins.
                 let state = if skip.is_some() { TriggerState::Skipped } else { TriggerState::Sent };
                 let done = sqlx::query(
                     "UPDATE triggers SET state = $1, reason = $2, updated_at = $3 \
-                     WHERE id = $4 AND state = 'waiting'",
+                     WHERE id = $4 AND state = 'waiting' AND due_at = $5 AND EXISTS \
+                     (SELECT 1 FROM campaigns c WHERE c.id = triggers.campaign_id \
+                      AND c.status = 'active')",
                 )
                 .bind(state.as_str())
                 .bind(&skip)
                 .bind(decode::millis(now))
                 .bind(trigger.id)
+                .bind(decode::millis(trigger.due_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_error)?;

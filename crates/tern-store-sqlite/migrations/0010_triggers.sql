@@ -44,6 +44,8 @@ CREATE TABLE triggers (
 CREATE INDEX triggers_due ON triggers (due_at, id) WHERE state = 'waiting';
 CREATE INDEX triggers_contact ON triggers (contact_id, id);
 CREATE INDEX triggers_campaign ON triggers (campaign_id, id);
+-- A reminder is re-checked for an order when it is claimed, from its message.
+CREATE INDEX triggers_message ON triggers (message_id) WHERE message_id IS NOT NULL;
 
 -- A triggered campaign sends a contact one message per trigger: the recipient's key gains the
 -- trigger (empty for a Single campaign, which stays one message per contact).

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tern_domain::{
     campaign::{CampaignType, trigger::TriggerState},
+    delivery::pacing::RunPlan,
     ids::{AccountId, CampaignId, ContactId},
 };
 
@@ -99,10 +100,12 @@ pub trait Triggers: Send + Sync {
         campaign: CampaignId,
     ) -> StoreResult<TriggerRule>;
     /// Records a new version of an active campaign (what an edit fixed) and makes it the one
-    /// triggers found from now on are sent from; returns its number. What waits keeps its own.
+    /// triggers found from now on are sent from, with its Launch step's `plan` for every
+    /// message from now on; returns its number. What waits keeps its own version.
     async fn add_version(
         &self,
         rule: &TriggerRule,
+        plan: &RunPlan,
         snapshot: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> StoreResult<u32>;

@@ -137,14 +137,23 @@ pub async fn new_version(
     if !checked.ready() {
         return Ok(None);
     }
+    let launch = checked
+        .launch
+        .as_ref()
+        .expect("a complete Launch step has a plan");
     let mut rule = state.store.trigger_rule(account.id, campaign.id).await?;
     rule.delay = rule_delay(campaign);
-    rule.ends_at = checked.launch.as_ref().and_then(|plan| plan.end_at);
+    rule.ends_at = launch.end_at;
+    let plan = RunPlan {
+        throttle: launch.throttle,
+        quiet_hours: launch.quiet_hours,
+        frequency_cap: launch.frequency_cap,
+    };
     let snapshot = LaunchSnapshot::taken(&context, campaign).to_json();
     Ok(Some(
         state
             .store
-            .add_version(&rule, &snapshot, state.clock.now())
+            .add_version(&rule, &plan, &snapshot, state.clock.now())
             .await?,
     ))
 }
@@ -196,9 +205,16 @@ async fn decide(
     now: DateTime<Utc>,
 ) -> AppResult<TriggerOutcome> {
     let skip = |reason: &str| Ok(TriggerOutcome::Skip(reason.to_owned()));
-    let cart_rules: Option<CartRules> = (campaign.kind == CampaignType::CartReminder)
-        .then(|| check_cart_rules(campaign.steps.get("rules").unwrap_or(&json!({}))).ok())
-        .flatten();
+    let cart_rules = match campaign.kind {
+        CampaignType::CartReminder => {
+            match check_cart_rules(campaign.steps.get("rules").unwrap_or(&json!({}))) {
+                Ok(rules) => Some(rules),
+                // Never a reminder without its guard.
+                Err(_) => return skip("invalid_rules"),
+            }
+        }
+        _ => None,
+    };
     let lateness = cart_rules
         .as_ref()
         .map_or(Duration::hours(WELCOME_LATENESS_HOURS), CartRules::lateness);

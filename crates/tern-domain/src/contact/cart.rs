@@ -144,8 +144,21 @@ pub fn apply_cart_event(
     if next.items.is_empty() {
         next.occurrence = None;
         next.started_at = None;
-    } else if was_empty || (cart_id.is_some() && cart_id != next.occurrence) {
-        next.occurrence = Some(cart_id.unwrap_or_else(|| format!("at:{}", at.timestamp_millis())));
+    } else if was_empty
+        || next.occurrence.is_none()
+        || cart_id.as_ref().is_some_and(|id| {
+            !next
+                .occurrence
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(&format!("{id}@"))
+        })
+    {
+        // Named with its start too: a shop that reuses a cart id after an order still gets a
+        // new occurrence (and a cart kept from before occurrences existed gets its first).
+        let start = at.timestamp_millis();
+        next.occurrence =
+            Some(cart_id.map_or_else(|| format!("at:{start}"), |id| format!("{id}@{start}")));
         next.started_at = Some(at);
     }
     (cart != Some(&next)).then_some(next)
@@ -274,7 +287,21 @@ mod tests {
         // A cart id in the events names the occurrence; a new one starts another.
         let with_id = props(json!({"product_id": "p2", "price": 5, "cart_id": "c-7"}));
         let cart = apply_cart_event(Some(&cart), "Product Added", &with_id, t2).unwrap();
-        assert_eq!(cart.occurrence.as_deref(), Some("cart:c-7"));
+        let named = format!("cart:c-7@{}", t2.timestamp_millis());
+        assert_eq!(cart.occurrence.as_deref(), Some(named.as_str()));
+        // The same cart id after an order is another occurrence.
+        let t3 = t2 + TimeDelta::minutes(1);
+        let ordered_then =
+            apply_cart_event(Some(&cart), "Order Completed", &Map::new(), t3).unwrap();
+        let again = apply_cart_event(Some(&ordered_then), "Product Added", &with_id, t3).unwrap();
+        assert_ne!(again.occurrence, cart.occurrence);
+        // A cart stored before occurrences existed gets one with its next event.
+        let mut legacy = cart.clone();
+        legacy.occurrence = None;
+        legacy.started_at = None;
+        let t4 = t3 + TimeDelta::minutes(1);
+        let next = apply_cart_event(Some(&legacy), "Product Added", &shoe, t4).unwrap();
+        assert_eq!(next.started_at, Some(t4));
         let ordered = apply_cart_event(Some(&cart), "Order Completed", &Map::new(), t2).unwrap();
         assert_eq!(
             (ordered.occurrence.as_deref(), ordered.abandonable()),

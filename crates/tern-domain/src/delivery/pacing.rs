@@ -128,6 +128,9 @@ pub struct Candidate<'a> {
     /// After this moment the message is not sent at all (a triggered message's lateness
     /// budget): skipped as `too_late` rather than sent stale.
     pub expires_at: Option<DateTime<Utc>>,
+    /// A cart reminder whose contact completed an order since the cart began (an order that
+    /// arrived while the reminder was already with a dispatcher, then put back).
+    pub ordered: bool,
 }
 
 /// What becomes of a candidate.
@@ -155,6 +158,9 @@ pub fn decide(candidate: &Candidate, now: DateTime<Utc>, buckets: &mut Buckets) 
         }
         if candidate.mms_refused {
             return Decision::Skip("mms_disabled");
+        }
+        if candidate.ordered {
+            return Decision::Skip("ordered");
         }
         let too_late = |at: DateTime<Utc>| candidate.expires_at.is_some_and(|end| at >= end);
         if too_late(now) {
@@ -226,6 +232,7 @@ mod tests {
             consent: Consent::Subscribed,
             mms_refused: false,
             expires_at: None,
+            ordered: false,
         }
     }
 
