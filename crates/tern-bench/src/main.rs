@@ -1,6 +1,7 @@
 //! `tern-bench`: the audience benchmark's phases, each printing its figures (driven by
 //! `scripts/audience-bench.sh`). Data is generated deterministically, so runs compare.
 
+mod carts;
 mod compose;
 mod send;
 
@@ -52,6 +53,25 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Prefixes the message ids, so that a second run's events are new.
+        #[arg(long, default_value = "")]
+        tag: String,
+    },
+    /// Carts whose reminders fall due evenly over `window_secs` from `due_from`.
+    Carts {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        write_key: String,
+        #[arg(long)]
+        carts: usize,
+        /// RFC 3339.
+        #[arg(long)]
+        due_from: chrono::DateTime<Utc>,
+        #[arg(long)]
+        window_secs: u64,
+        #[arg(long, default_value_t = 15)]
+        delay_minutes: i64,
     },
     /// Makes each recipient's text with `Design::compose`, against `format!` as the baseline.
     Compose {
@@ -171,7 +191,7 @@ fn parse(file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn event(contact: usize, n: usize, now: chrono::DateTime<Utc>) -> Value {
+fn event(contact: usize, n: usize, now: chrono::DateTime<Utc>, tag: &str) -> Value {
     let days = ((contact * 7 + n * 13) % 60) as i64;
     let at =
         (now - TimeDelta::days(days) - TimeDelta::minutes((contact % 1440) as i64)).to_rfc3339();
@@ -190,7 +210,7 @@ fn event(contact: usize, n: usize, now: chrono::DateTime<Utc>) -> Value {
             json!({"product_id": format!("sku-{}", contact % 500)}),
         ),
     };
-    json!({"type": "track", "userId": format!("c{contact}"), "event": name, "messageId": format!("m{contact}-{n}"),
+    json!({"type": "track", "userId": format!("c{contact}"), "event": name, "messageId": format!("{tag}m{contact}-{n}"),
            "timestamp": at, "properties": properties})
 }
 
@@ -201,6 +221,7 @@ async fn ingest(
     per: usize,
     batch: usize,
     concurrency: usize,
+    tag: String,
 ) -> anyhow::Result<()> {
     let total = contacts * per;
     let batches = total.div_ceil(batch);
@@ -210,8 +231,13 @@ async fn ingest(
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
-        let (next, client, url, key) =
-            (next.clone(), client.clone(), url.clone(), write_key.clone());
+        let (next, client, url, key, tag) = (
+            next.clone(),
+            client.clone(),
+            url.clone(),
+            write_key.clone(),
+            tag.clone(),
+        );
         workers.spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -221,7 +247,7 @@ async fn ingest(
                 }
                 // Events of one batch belong to consecutive contacts, as a shop's queue sends them.
                 let calls: Vec<Value> = (b * batch..((b + 1) * batch).min(total))
-                    .map(|e| event(e / per, e % per, now))
+                    .map(|e| event(e / per, e % per, now, &tag))
                     .collect();
                 let body = json!({"batch": calls, "sentAt": Utc::now().to_rfc3339()});
                 let sent = Instant::now();
@@ -356,6 +382,7 @@ async fn main() -> anyhow::Result<()> {
             events_per_contact,
             batch,
             concurrency,
+            tag,
         } => {
             ingest(
                 url,
@@ -364,9 +391,18 @@ async fn main() -> anyhow::Result<()> {
                 events_per_contact,
                 batch,
                 concurrency,
+                tag,
             )
             .await
         }
+        Command::Carts {
+            url,
+            write_key,
+            carts,
+            due_from,
+            window_secs,
+            delay_minutes,
+        } => carts::run(&url, &write_key, carts, due_from, window_secs, delay_minutes).await,
         Command::Segment {
             database_url,
             account,
