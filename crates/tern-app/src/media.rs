@@ -66,6 +66,20 @@ pub async fn upload(
     name: String,
     bytes: Vec<u8>,
 ) -> AppResult<(MediaView, bool)> {
+    let (item, warnings, created) = keep(state, account, by.key(), name, bytes).await?;
+    Ok((view(state, item, warnings), created))
+}
+
+/// Checks an image and stores its cleaned copy once per account, like an upload; `by` is the
+/// key that uploaded it (none for a product picture Tern fetched). Returns the item, the
+/// check's warnings and whether it is new.
+pub async fn keep(
+    state: &AppState,
+    account: &Account,
+    by: Option<tern_domain::ids::ApiKeyId>,
+    name: String,
+    bytes: Vec<u8>,
+) -> AppResult<(MediaItem, Vec<String>, bool)> {
     let checked_name = name.clone();
     let mut report =
         on_media_pool(move || check_media(&checked_name, &bytes, &MediaLimits::default())).await?;
@@ -88,12 +102,12 @@ pub async fn upload(
         height: report.height.unwrap_or_default(),
         frames: report.frames.unwrap_or(1),
         file_name: name,
-        uploaded_by: by.key(),
+        uploaded_by: by,
         created_at: Utc::now(),
     };
     let (item, created) = state.store.create_media(item).await?;
     let warnings = report.warnings.into_iter().map(|w| w.message).collect();
-    Ok((view(state, item, warnings), created))
+    Ok((item, warnings, created))
 }
 
 /// Offers a version of the image that meets the limits; stores nothing.

@@ -20,4 +20,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The database's clock, which sending is judged by.
     pub clock: crate::Clock,
+    /// `TERN_FETCH_PRIVATE_ADDRESSES`: product pictures may come from private and loopback
+    /// addresses (off: only public ones, so that a shop's URL cannot reach the node's network).
+    pub fetch_private_addresses: bool,
 }

@@ -402,7 +402,17 @@ async fn main() -> anyhow::Result<()> {
             due_from,
             window_secs,
             delay_minutes,
-        } => carts::run(&url, &write_key, carts, due_from, window_secs, delay_minutes).await,
+        } => {
+            carts::run(
+                &url,
+                &write_key,
+                carts,
+                due_from,
+                window_secs,
+                delay_minutes,
+            )
+            .await
+        }
         Command::Segment {
             database_url,
             account,

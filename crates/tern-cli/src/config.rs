@@ -24,6 +24,7 @@ struct FileConfig {
     log_format: Option<String>,
     media_store: Option<String>,
     send_lease_secs: Option<u64>,
+    fetch_private_addresses: Option<bool>,
 }
 
 /// Values given by flags or `TERN_*` variables (clap reads both), which win over the file.
@@ -57,6 +58,10 @@ pub struct ConfigArgs {
     /// the provider (4 to 3600) [default: 60]
     #[arg(long, global = true, env = "TERN_SEND_LEASE_SECS")]
     pub send_lease_secs: Option<u64>,
+    /// Let product pictures be fetched from private and loopback addresses (a shop on the
+    /// same network; tests) [default: false]
+    #[arg(long, global = true, env = "TERN_FETCH_PRIVATE_ADDRESSES")]
+    pub fetch_private_addresses: Option<bool>,
 }
 
 /// How logs are written.
@@ -80,6 +85,7 @@ pub struct Config {
     pub admin_token: Option<String>,
     pub media_store: Option<String>,
     pub send_lease: std::time::Duration,
+    pub fetch_private_addresses: bool,
 }
 
 impl Config {
@@ -160,6 +166,10 @@ impl Config {
             admin_token,
             media_store,
             send_lease: std::time::Duration::from_secs(send_lease_secs),
+            fetch_private_addresses: args
+                .fetch_private_addresses
+                .or(file.fetch_private_addresses)
+                .unwrap_or(false),
         })
     }
 

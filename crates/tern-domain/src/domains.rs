@@ -83,8 +83,76 @@ pub fn is_own_url(url: &str, domains: &[String]) -> bool {
     })
 }
 
+/// Whether `ip` is an address of the public internet: not loopback, private, link-local,
+/// shared (carrier NAT), documentation, multicast or reserved. A product picture is fetched
+/// only from such an address (unless the operator allows private ones), so that a URL in a
+/// shop's events cannot make a node reach its own network.
+pub fn is_public_address(ip: std::net::IpAddr) -> bool {
+    match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "192.0.0.8",
+            "2001:db8::1",
+        ] {
+            assert!(
+                !super::is_public_address(private.parse().unwrap()),
+                "{private}"
+            );
+        }
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(
+                super::is_public_address(public.parse().unwrap()),
+                "{public}"
+            );
+        }
+    }
+
     use super::*;
 
     fn shop() -> Vec<String> {

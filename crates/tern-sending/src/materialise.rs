@@ -65,6 +65,7 @@ pub async fn materialise(state: &AppState, mut run: RunRecord) -> Result<(), App
                     &campaign,
                     design,
                     Recipient::Contact(c.id, &c.state, None),
+                    None,
                     run.send_at,
                 )
             })

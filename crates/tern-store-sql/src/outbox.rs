@@ -872,6 +872,11 @@ macro_rules! outbox {
                     deferred,
                 )
                 .await?;
+                let ordered: Vec<Value> = skipped
+                    .iter()
+                    .filter(|s| s["reason"] == "ordered")
+                    .map(|s| json!({ "id": s["id"] }))
+                    .collect();
                 update_rows(
                     &mut tx,
                     &[("id", "bigint"), ("reason", "text")],
@@ -879,6 +884,16 @@ macro_rules! outbox {
                      updated_at = $1 FROM u WHERE messages.id = u.id AND messages.state = 'queued'",
                     now,
                     skipped,
+                )
+                .await?;
+                // A reminder skipped for an order: its trigger says so too.
+                update_rows(
+                    &mut tx,
+                    &[("id", "bigint")],
+                    "UPDATE triggers SET state = 'cancelled', reason = 'ordered', updated_at = $1 \
+                     FROM u WHERE triggers.message_id = u.id",
+                    now,
+                    ordered,
                 )
                 .await?;
                 let mut taken = Vec::new();
@@ -1229,6 +1244,17 @@ macro_rules! outbox {
                     sqlx::query(
                         "UPDATE messages SET state = 'cancelled', updated_at = $1 \
                          WHERE campaign_id = $2 AND state = 'queued' AND test = 0",
+                    )
+                    .bind(decode::millis(change.at))
+                    .bind(campaign.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_error)?;
+                    // A reminder settled just before: its trigger follows its message.
+                    sqlx::query(
+                        "UPDATE triggers SET state = 'cancelled', reason = 'campaign_cancelled', \
+                         updated_at = $1 WHERE campaign_id = $2 AND state = 'sent' AND message_id IN \
+                         (SELECT id FROM messages WHERE campaign_id = $2 AND state = 'cancelled')",
                     )
                     .bind(decode::millis(change.at))
                     .bind(campaign.to_string())

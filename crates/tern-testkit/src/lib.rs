@@ -77,6 +77,8 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
         blobs: fresh_blobs(&dir),
         public_url: address.as_str().into(),
         clock: tern_app::Clock::default(),
+        // The tests' shop serves product pictures from 127.0.0.1.
+        fetch_private_addresses: true,
     };
     tern_sending::spawn_workers(
         state.clone(),

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod drafts;
 pub mod figures;
 pub mod preview;
+pub mod product_picture;
 pub mod recipient;
 pub mod review;
 pub mod run;

@@ -13,7 +13,7 @@ use tern_domain::{
     phone::PhoneNumber,
     template::Values,
 };
-use tern_store::{CampaignRecord, NewMessage};
+use tern_store::{CampaignRecord, MediaItem, NewMessage};
 
 use crate::{campaigns::checks::StepContext, random};
 
@@ -43,12 +43,14 @@ pub enum Recipient<'a> {
     },
 }
 
-/// The message for one recipient, queued for `due_at` or skipped with its reason.
+/// The message for one recipient, queued for `due_at` or skipped with its reason; `picture`
+/// replaces the design's (a cart reminder's product picture).
 pub fn message_for(
     context: &StepContext,
     campaign: &CampaignRecord,
     design: &Design,
     recipient: Recipient,
+    picture: Option<&MediaItem>,
     due_at: DateTime<Utc>,
 ) -> NewMessage {
     let (contact_id, phone, values_of, consent, cart) = match recipient {
@@ -104,14 +106,18 @@ pub fn message_for(
     else {
         return skip(message, SkipReason::NoSender);
     };
-    // One picture per MMS, even for a run launched before that rule was checked at launch.
-    let media: Vec<String> = design
-        .media
-        .iter()
-        .take(tern_domain::campaign::design::MAX_MEDIA)
-        .filter_map(|id| context.media.get(id))
-        .map(|item| context.media_url(item))
-        .collect();
+    // One picture per MMS, even for a run launched before that rule was checked at launch; a
+    // product's own picture instead of the campaign's where the design asks for it.
+    let media: Vec<String> = match picture {
+        Some(item) => vec![context.media_url(item)],
+        None => design
+            .media
+            .iter()
+            .take(tern_domain::campaign::design::MAX_MEDIA)
+            .filter_map(|id| context.media.get(id))
+            .map(|item| context.media_url(item))
+            .collect(),
+    };
     let values = Values::new(values_of, cart);
     let mut links = Vec::new();
     let composed = design.compose(

@@ -394,6 +394,7 @@ pub async fn send_test(
                     number,
                     values: &values,
                 },
+                None,
                 now,
             )
         })

@@ -63,11 +63,14 @@ pub async fn simulate_shopper(
     let run = hex::encode(random::<4>());
     let mut shoppers = Vec::new();
     for n in 0..2u8 {
-        let digits = u32::from_be_bytes(random::<4>()) % 10_000;
+        let phone = free_fictional_number(state, account).await?;
         let request = ContactRequest {
             external_id: Some(format!("demo-shopper-{run}-{n}")),
-            phone: Some(format!("+1415555{digits:04}")),
-            attributes: Some(json!({"first_name": if n == 0 { "Robin" } else { "Sam" }})),
+            phone: Some(phone),
+            attributes: Some(json!({
+                "first_name": if n == 0 { "Robin" } else { "Sam" },
+                "simulated_shopper": true,
+            })),
             consent: Some("subscribed".into()),
             consent_proof: None,
             default_region: None,
@@ -79,6 +82,13 @@ pub async fn simulate_shopper(
     for (n, (_, user)) in shoppers.iter().enumerate() {
         let product = json!({"product_id": format!("demo-{n}"), "name": "Canvas sneakers",
             "price": 59.0, "quantity": 1, "currency": "USD", "cart_id": format!("sim-{run}-{n}")});
+        // The first cart's reminder is due already; the second's not yet, so that its order
+        // (next) cancels it before any worker could send it.
+        let last = if n == 0 {
+            last
+        } else {
+            now - Duration::minutes(1)
+        };
         calls.push(
             json!({"type": "track", "userId": user, "event": "Product Added",
             "properties": product, "timestamp": time(last - Duration::minutes(5))}),
@@ -108,4 +118,24 @@ pub async fn simulate_shopper(
         reminded: shoppers[0].0,
         ordered: shoppers[1].0,
     })
+}
+
+/// A number of the range reserved for fiction (+1 415 555-0100 to -0199) no contact of the
+/// account has: a simulated shopper never takes over a real contact, nor reaches a real phone.
+async fn free_fictional_number(state: &AppState, account: &Account) -> AppResult<String> {
+    for _ in 0..20 {
+        let phone = format!("+1415555{:04}", 100 + random::<1>()[0] % 100);
+        let taken = state
+            .store
+            .contacts_by_keys(account.id, &[], std::slice::from_ref(&phone))
+            .await?;
+        if taken.is_empty() {
+            return Ok(phone);
+        }
+    }
+    Err(AppError::Conflict(
+        "no fictional number is free for another simulated shopper: delete earlier ones \
+         (attribute simulated_shopper) and try again"
+            .into(),
+    ))
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tern_domain::{
     campaign::{
-        CampaignStatus, CampaignType,
+        CampaignStatus, CampaignType, Channel,
         steps::{CartRules, check_cart_rules, check_welcome_rules},
         trigger::{TriggerState, cart_guard},
     },
@@ -29,6 +29,7 @@ use crate::{
     Actor, AppError, AppResult, AppState, audit,
     campaigns::{
         Checked, StepContext,
+        product_picture::product_picture,
         recipient::{Recipient, message_for},
         snapshot::LaunchSnapshot,
     },
@@ -253,11 +254,21 @@ async fn decide(
     let Some(design) = super::check_steps(context, campaign).design else {
         return skip("render_failed");
     };
+    let picture = match cart
+        .as_ref()
+        .and_then(|c| c.items.first()?.image_url.as_deref())
+    {
+        Some(url) if design.product_picture && campaign.channel == Channel::Mms => {
+            product_picture(state, &context.account, &context.settings.own_domains, url).await
+        }
+        _ => None,
+    };
     let mut message = message_for(
         context,
         campaign,
         &design,
         Recipient::Contact(contact.id, &contact.state, cart.as_ref()),
+        picture.as_ref(),
         now,
     );
     if let Some(reason) = message.skipped.take() {
@@ -278,8 +289,8 @@ pub struct TriggerView {
     pub contact_id: i64,
     /// What fired it: `cart` (a cart left with items) or `subscribed`.
     pub cause: String,
-    /// The cart's occurrence (`cart:{cart_id}`, or `at:{millis}` when the first item went into
-    /// an empty cart), or `welcome`.
+    /// The cart's occurrence (`cart:{cart_id}@{millis}` when the events carry a cart or
+    /// checkout id, else `at:{millis}`: when it began), or `welcome`.
     pub key: String,
     /// When the cart's occurrence began, or when the contact subscribed.
     pub started_at: DateTime<Utc>,

@@ -53,6 +53,9 @@ pub struct Design {
     pub opt_out_footer: bool,
     pub max_segments: SegmentCap,
     pub outside_mms: OutsideMms,
+    /// A Cart Reminder MMS carries the cart's first product's own picture (fetched from the
+    /// account's own domains) instead of `media`, which stays the fallback.
+    pub product_picture: bool,
 }
 
 /// What the check needs to know besides the step's JSON.
@@ -106,8 +109,9 @@ pub fn route(channel: Channel, outside: OutsideMms, country: &str) -> Option<Rou
     }
 }
 
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "body",
+    "product_picture",
     "media",
     "shorten_links",
     "opt_out_footer",
@@ -231,6 +235,23 @@ pub fn check_design(
             "only an MMS campaign has recipients outside the MMS countries",
         ));
     }
+    let product_picture = match object.get("product_picture") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.push(problem("product_picture", "invalid", "true or false"));
+            false
+        }
+    };
+    if product_picture
+        && (rules.kind != CampaignType::CartReminder || rules.channel != Channel::Mms)
+    {
+        problems.push(problem(
+            "product_picture",
+            "invalid",
+            "only a Cart Reminder sent as MMS carries the product's picture",
+        ));
+    }
     let vocabulary = Vocabulary {
         cart: rules.kind == CampaignType::CartReminder,
         ..rules.vocabulary.clone()
@@ -259,6 +280,7 @@ pub fn check_design(
         opt_out_footer,
         max_segments,
         outside_mms,
+        product_picture,
     };
     problems.extend(design.length_problems(rules));
     (Some(design), problems)

@@ -147,11 +147,10 @@ pub fn apply_cart_event(
     } else if was_empty
         || next.occurrence.is_none()
         || cart_id.as_ref().is_some_and(|id| {
-            !next
-                .occurrence
+            next.occurrence
                 .as_deref()
-                .unwrap_or("")
-                .starts_with(&format!("{id}@"))
+                .and_then(|occurrence| occurrence.rsplit_once('@'))
+                .is_none_or(|(named, _)| named != id)
         })
     {
         // Named with its start too: a shop that reuses a cart id after an order still gets a

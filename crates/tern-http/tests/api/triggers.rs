@@ -508,3 +508,120 @@ async fn a_new_subscriber_is_welcomed_once_and_one_subscribed_before_activation_
     let waiting = triggers(&app, key, &waits).await;
     assert_eq!(of(&waiting, later)[0]["state"], "waiting", "{waiting}");
 }
+
+#[tokio::test]
+async fn an_mms_reminder_carries_the_products_own_picture_from_the_shops_domain_only() {
+    use tern_testkit::images;
+    // The shop: one product picture, on 127.0.0.1 (the tests' node may fetch private addresses).
+    let shop = axum::Router::new().route(
+        "/p1.jpg",
+        axum::routing::get(|| async { images::jpeg(400, 300, 7) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, shop).await });
+
+    let app = spawn_app().await;
+    let acme = sandbox_account(&app, 50).await;
+    let key = acme.key.as_str();
+    app.admin(
+        reqwest::Method::PUT,
+        &format!("/api/v1/admin/accounts/{}/mms", acme.id),
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    let own = app
+        .patch(
+            "/api/v1/settings",
+            key,
+            json!({"own_domains": ["127.0.0.1"]}),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    let fallback = app
+        .upload("/api/v1/media", key, "sale.jpg", images::jpeg(320, 240, 1))
+        .await;
+    assert_eq!(fallback.status, StatusCode::CREATED, "{}", fallback.text);
+    let created = app
+        .post(
+            "/api/v1/campaigns",
+            key,
+            json!({"name": "Carts", "type": "cart_reminder", "channel": "mms"}),
+        )
+        .await;
+    let campaign = created.body["id"].as_str().unwrap().to_owned();
+    put_step(&app, key, &campaign, "rules", json!({"delay_minutes": 15})).await;
+    put_step(
+        &app,
+        key,
+        &campaign,
+        "design",
+        json!({"body": "Still yours: {{ cart.total }}",
+        "media": [fallback.body["id"]], "product_picture": true}),
+    )
+    .await;
+    put_step(
+        &app,
+        key,
+        &campaign,
+        "goals",
+        json!({"event": "Order Completed", "window_hours": 24}),
+    )
+    .await;
+    put_step(&app, key, &campaign, "launch", json!({})).await;
+    let launched = app
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/launch"),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(launched.body["status"], "active", "{}", launched.text);
+
+    let ann = contact(
+        &app,
+        key,
+        json!({"external_id": "ann", "phone": "+14155550100", "consent": "subscribed"}),
+    )
+    .await;
+    let bob = contact(
+        &app,
+        key,
+        json!({"external_id": "bob", "phone": "+14155550101", "consent": "subscribed"}),
+    )
+    .await;
+    let mut own_picture = product("p1", 30.0);
+    own_picture["image_url"] = json!(format!("http://{shop_address}/p1.jpg"));
+    let mut elsewhere = product("p2", 30.0);
+    elsewhere["image_url"] = json!("http://203.0.113.9/p2.jpg");
+    track(&app, &acme, "ann", "Product Added", own_picture, &ago(20)).await;
+    track(&app, &acme, "bob", "Product Added", elsewhere, &ago(20)).await;
+    wait_triggers(&app, key, &campaign, |page| page["counts"]["sent"] == 2).await;
+
+    let sent = messages(&app, key, &campaign).await;
+    let media_of = |contact: i64| {
+        sent.iter()
+            .find(|m| m["contact_id"] == contact)
+            .map(|m| m["media"].clone())
+            .unwrap()
+    };
+    // Bob's picture is not on the shop's domain: the campaign's picture.
+    assert_eq!(media_of(bob), json!([fallback.body["url"]]));
+    // Ann's is the product's own, checked, cleaned and kept in the media library.
+    let ann_media = media_of(ann);
+    assert_ne!(ann_media, json!([fallback.body["url"]]), "{sent:?}");
+    let library = app.get("/api/v1/media", key).await.body;
+    let kept = library
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| json!([m["url"]]) == ann_media)
+        .unwrap_or_else(|| panic!("{ann_media} not in {library}"));
+    assert_eq!(
+        (kept["width"].as_u64(), kept["file_name"].as_str()),
+        (Some(400), Some("p1.jpg"))
+    );
+    let (status, _, bytes) = app.fetch(ann_media[0].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(&[0xFF, 0xD8]), "a JPEG");
+}

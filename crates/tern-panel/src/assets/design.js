@@ -20,6 +20,7 @@ function design() {
     opt_out_footer: form.elements.opt_out_footer.checked,
     max_segments: Number(form.elements.max_segments.value),
     outside_mms_countries: channel === 'mms' ? form.elements.outside_mms_countries.value : 'skip',
+    product_picture: channel === 'mms' && (form.elements.product_picture?.checked ?? false),
   };
 }
 

@@ -16,8 +16,8 @@ use super::{
     outbox::{contacts, message, plan},
 };
 use crate::{
-    CampaignChange, CampaignRecord, ContactWrite, NewEvent, RunRecord, Store, TriggerOutcome,
-    TriggerRecord, TriggerRule,
+    CampaignChange, CampaignRecord, ContactWrite, MessageState, NewEvent, Outcome, RunRecord,
+    Store, TriggerOutcome, TriggerRecord, TriggerRule,
 };
 
 /// An active triggered campaign of `kind`, activated at `at(2)` with a delay of `delay`.
@@ -210,6 +210,33 @@ pub async fn triggers_are_found_with_what_fires_them_and_settled_once(store: &dy
     assert_eq!(
         claimed[0].expires_at,
         Some(trigger.due_at + Duration::hours(24))
+    );
+    // The shopper orders while the reminder is with a dispatcher, which then puts it back (a
+    // retry): claimed again, it is skipped, never sent after the order, and its trigger says so.
+    let order = [event(ids[0], "Order Completed", json!({}), 25)];
+    store.record_events(acme, &order, at(26)).await.unwrap();
+    let retry = Outcome::Requeue {
+        id: claimed[0].id,
+        attempts: claimed[0].attempts,
+        due_at: trigger.due_at,
+        error: None,
+    };
+    store.record(&[retry], trigger.due_at).await.unwrap();
+    let again = trigger.due_at + Duration::seconds(5);
+    let reclaimed = store
+        .claim(again, again + Duration::seconds(30), 10)
+        .await
+        .unwrap();
+    assert!(reclaimed.is_empty(), "{reclaimed:?}");
+    let skipped = &store.messages(acme, carts, false, 0, 10).await.unwrap()[0];
+    assert_eq!(
+        (skipped.state, skipped.reason.as_deref()),
+        (MessageState::Skipped, Some("ordered"))
+    );
+    let trigger_now = &of(store, acme, carts, ids[0]).await[0];
+    assert_eq!(
+        (trigger_now.state, trigger_now.reason.as_deref()),
+        (TriggerState::Cancelled, Some("ordered"))
     );
 
     // An order cancels what waits for a cart begun before it (in one call, the cart never
