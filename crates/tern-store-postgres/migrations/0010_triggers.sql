@@ -5,6 +5,8 @@ CREATE TABLE trigger_rules (
     account_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     delay_ms BIGINT NOT NULL,
+    -- How long after it falls due a trigger may still be sent.
+    lateness_ms BIGINT NOT NULL,
     activated_at BIGINT NOT NULL,
     ends_at BIGINT,
     version BIGINT NOT NULL

@@ -12,10 +12,10 @@ macro_rules! events {
             ids::{AccountId, ContactId},
         };
         use tern_store::{Event, Events, EventsRecorded, NewEvent, StoreResult, apply_to_carts, decode};
-        use tern_store_sql::Table;
+        use tern_store_sql::{Column, Table};
 
         use crate::{
-            dialect::{Db, JSON_TYPE, analyze_if_grown},
+            dialect::{BATCH_ROWS, Db, JSON_TYPE, analyze_if_grown, push_in_ids, push_rows},
             map_error,
         };
 
@@ -23,10 +23,11 @@ macro_rules! events {
         const EVENT_ROWS: usize = 1000;
 
         /// The cart reminders these events start, restart or end, in the transaction that
-        /// records them: a cart holding items waits (its delay counted from its last activity,
-        /// restarted by each), once per campaign and occurrence; an order cancels what waits
-        /// for the contact's carts begun before it, and the reminders queued for them; an
-        /// emptied cart cancels what waits.
+        /// records them, a few statements per call whatever its size: a cart holding items
+        /// waits (its delay counted from its last activity, restarted by each), once per
+        /// campaign and occurrence — one already past its lateness budget is written skipped
+        /// (`too_late`) at once; an order cancels what waits for the contact's carts begun
+        /// before it, and the reminders queued for them; an emptied cart cancels them too.
         async fn find_cart_triggers(
             tx: &mut sqlx::Transaction<'static, Db>,
             account: &str,
@@ -35,7 +36,16 @@ macro_rules! events {
             recorded: &[&NewEvent],
             now: i64,
         ) -> StoreResult<()> {
-            if changed.is_empty() && !recorded.iter().any(|e| e.name == "Order Completed") {
+            // An order ends the carts begun by the latest order's time.
+            let mut orders: HashMap<ContactId, i64> = HashMap::new();
+            for event in recorded.iter().filter(|e| e.name == "Order Completed") {
+                if let Some(contact) = event.contact_id {
+                    let at = decode::millis(event.occurred_at);
+                    let latest = orders.entry(contact).or_insert(at);
+                    *latest = (*latest).max(at);
+                }
+            }
+            if changed.is_empty() && orders.is_empty() {
                 return Ok(());
             }
             let (rules,): (i64,) = sqlx::query_as(
@@ -48,95 +58,130 @@ macro_rules! events {
             if rules == 0 {
                 return Ok(());
             }
-            for event in recorded.iter().filter(|e| e.name == "Order Completed") {
-                let Some(contact) = event.contact_id else { continue };
-                end_cart_triggers(tx, account, contact, Some(decode::millis(event.occurred_at)), "ordered", now)
-                    .await?;
-            }
+            let orders: Vec<(ContactId, i64)> = orders.into_iter().collect();
+            end_cart_triggers(tx, account, &orders, "ordered", now).await?;
+            let mut emptied = Vec::new();
+            let mut waiting = Vec::new();
             for contact in changed {
                 let cart = &carts[contact];
                 match (&cart.occurrence, &cart.started_at) {
-                    (Some(key), Some(started)) if cart.abandonable() => {
-                        let activity = decode::millis(cart.updated_at);
-                        sqlx::query(
-                            "INSERT INTO triggers (account_id, campaign_id, contact_id, trigger_key, \
-                             cause, version, started_at, due_at, state, created_at, updated_at) \
-                             SELECT $1, campaign_id, $2, $3, 'cart', version, $4, $5 + delay_ms, \
-                             'waiting', $6, $6 FROM trigger_rules WHERE account_id = $1 \
-                             AND kind = 'cart_reminder' AND (ends_at IS NULL OR ends_at > $6) \
-                             ON CONFLICT (campaign_id, contact_id, trigger_key) DO UPDATE \
-                             SET due_at = excluded.due_at, updated_at = excluded.updated_at \
-                             WHERE triggers.state = 'waiting' AND triggers.due_at < excluded.due_at",
-                        )
-                        .bind(account)
-                        .bind(contact.0)
-                        .bind(key)
-                        .bind(decode::millis(*started))
-                        .bind(activity)
-                        .bind(now)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(map_error)?;
-                    }
-                    _ => end_cart_triggers(tx, account, *contact, None, "cart_emptied", now).await?,
+                    (Some(key), Some(started)) if cart.abandonable() => waiting.push((
+                        *contact,
+                        key.clone(),
+                        decode::millis(*started),
+                        decode::millis(cart.updated_at),
+                    )),
+                    _ => emptied.push((*contact, i64::MAX)),
                 }
+            }
+            end_cart_triggers(tx, account, &emptied, "cart_emptied", now).await?;
+            for chunk in waiting.chunks(BATCH_ROWS) {
+                let mut query = QueryBuilder::<Db>::new("WITH u(c, k, s, a) AS (");
+                push_rows(
+                    &mut query,
+                    vec![
+                        Column::Int(chunk.iter().map(|w| Some(w.0.0)).collect()),
+                        Column::Text(chunk.iter().map(|w| Some(w.1.clone())).collect()),
+                        Column::Int(chunk.iter().map(|w| Some(w.2)).collect()),
+                        Column::Int(chunk.iter().map(|w| Some(w.3)).collect()),
+                    ],
+                );
+                query
+                    .push(
+                        ") INSERT INTO triggers (account_id, campaign_id, contact_id, trigger_key, \
+                         cause, version, started_at, due_at, state, reason, created_at, updated_at) \
+                         SELECT r.account_id, r.campaign_id, u.c, u.k, 'cart', r.version, u.s, \
+                         u.a + r.delay_ms, \
+                         CASE WHEN u.a + r.delay_ms + r.lateness_ms <= ",
+                    )
+                    .push_bind(now)
+                    .push(
+                        " THEN 'skipped' ELSE 'waiting' END, \
+                         CASE WHEN u.a + r.delay_ms + r.lateness_ms <= ",
+                    )
+                    .push_bind(now)
+                    .push(" THEN 'too_late' END, ")
+                    .push_bind(now)
+                    .push(", ")
+                    .push_bind(now)
+                    .push(" FROM u JOIN trigger_rules r ON r.account_id = ")
+                    .push_bind(account.to_owned())
+                    .push(" AND r.kind = 'cart_reminder' WHERE r.ends_at IS NULL OR r.ends_at > ")
+                    .push_bind(now)
+                    .push(
+                        " ON CONFLICT (campaign_id, contact_id, trigger_key) DO UPDATE \
+                         SET due_at = excluded.due_at, updated_at = excluded.updated_at \
+                         WHERE triggers.state = 'waiting' AND triggers.due_at < excluded.due_at",
+                    );
+                query.build().execute(&mut **tx).await.map_err(map_error)?;
             }
             Ok(())
         }
 
-        /// Cancels a contact's cart reminders with `reason`: those waiting, and those whose
-        /// message is still queued (a reminder deferred by quiet hours, or settled a moment
-        /// ago) — of carts begun by `before` when given. Triggers first: on PostgreSQL that
-        /// waits for a settlement in progress, so that its message is seen by the next
+        /// Cancels the cart reminders of these contacts with `reason`: those waiting, and those
+        /// whose message is still queued (a reminder deferred by quiet hours, or settled a
+        /// moment ago) — of carts begun by each contact's bound. Triggers first: on PostgreSQL
+        /// that waits for a settlement in progress, so that its message is seen by the next
         /// statement and cancelled too.
         async fn end_cart_triggers(
             tx: &mut sqlx::Transaction<'static, Db>,
             account: &str,
-            contact: ContactId,
-            before: Option<i64>,
+            contacts: &[(ContactId, i64)],
             reason: &str,
             now: i64,
         ) -> StoreResult<()> {
-            let before = before.unwrap_or(i64::MAX);
-            sqlx::query(
-                "UPDATE triggers SET state = 'cancelled', reason = $1, updated_at = $2 \
-                 WHERE contact_id = $3 AND account_id = $4 AND cause = 'cart' \
-                 AND state = 'waiting' AND started_at <= $5",
-            )
-            .bind(reason)
-            .bind(now)
-            .bind(contact.0)
-            .bind(account)
-            .bind(before)
-            .execute(&mut **tx)
-            .await
-            .map_err(map_error)?;
-            let cancelled: Vec<(i64,)> = sqlx::query_as(
-                "UPDATE messages SET state = 'cancelled', reason = $1, updated_at = $2 \
-                 WHERE state = 'queued' AND id IN (SELECT message_id FROM triggers \
-                 WHERE contact_id = $3 AND account_id = $4 AND cause = 'cart' \
-                 AND state = 'sent' AND started_at <= $5) RETURNING id",
-            )
-            .bind(reason)
-            .bind(now)
-            .bind(contact.0)
-            .bind(account)
-            .bind(before)
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(map_error)?;
-            for (message,) in cancelled {
-                sqlx::query(
-                    "UPDATE triggers SET state = 'cancelled', reason = $1, updated_at = $2 \
-                     WHERE message_id = $3 AND contact_id = $4",
-                )
-                .bind(reason)
-                .bind(now)
-                .bind(message)
-                .bind(contact.0)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_error)?;
+            let rows = |chunk: &[(ContactId, i64)]| {
+                vec![
+                    Column::Int(chunk.iter().map(|(c, _)| Some(c.0)).collect()),
+                    Column::Int(chunk.iter().map(|(_, before)| Some(*before)).collect()),
+                ]
+            };
+            for chunk in contacts.chunks(BATCH_ROWS) {
+                let mut query = QueryBuilder::<Db>::new("WITH u(c, b) AS (");
+                push_rows(&mut query, rows(chunk));
+                query
+                    .push(") UPDATE triggers SET state = 'cancelled', reason = ")
+                    .push_bind(reason.to_owned())
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(
+                        " FROM u WHERE triggers.contact_id = u.c AND triggers.cause = 'cart' \
+                         AND triggers.state = 'waiting' AND triggers.started_at <= u.b \
+                         AND triggers.account_id = ",
+                    )
+                    .push_bind(account.to_owned());
+                query.build().execute(&mut **tx).await.map_err(map_error)?;
+                let mut query = QueryBuilder::<Db>::new("WITH u(c, b) AS (");
+                push_rows(&mut query, rows(chunk));
+                query
+                    .push(") UPDATE messages SET state = 'cancelled', reason = ")
+                    .push_bind(reason.to_owned())
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(
+                        " WHERE state = 'queued' AND id IN (SELECT t.message_id FROM triggers t \
+                         JOIN u ON t.contact_id = u.c WHERE t.cause = 'cart' AND t.state = 'sent' \
+                         AND t.started_at <= u.b AND t.account_id = ",
+                    )
+                    .push_bind(account.to_owned())
+                    .push(") RETURNING id");
+                let cancelled: Vec<(i64,)> = query
+                    .build_query_as()
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_error)?;
+                if cancelled.is_empty() {
+                    continue;
+                }
+                let ids: Vec<i64> = cancelled.into_iter().map(|(id,)| id).collect();
+                let mut query = QueryBuilder::<Db>::new("UPDATE triggers SET state = 'cancelled', reason = ");
+                query
+                    .push_bind(reason.to_owned())
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(" WHERE message_id");
+                push_in_ids(&mut query, &ids);
+                query.build().execute(&mut **tx).await.map_err(map_error)?;
             }
             Ok(())
         }

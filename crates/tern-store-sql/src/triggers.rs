@@ -65,10 +65,10 @@ macro_rules! triggers {
             })
         }
 
-        type RuleRow = (String, String, String, i64, i64, Option<i64>, i64);
+        type RuleRow = (String, String, String, i64, i64, i64, Option<i64>, i64);
 
         fn rule_record(row: RuleRow) -> StoreResult<TriggerRule> {
-            let (campaign, account, kind, delay, activated, ends, version) = row;
+            let (campaign, account, kind, delay, lateness, activated, ends, version) = row;
             Ok(TriggerRule {
                 campaign_id: decode::uuid("campaign id", &campaign)?,
                 account_id: decode::uuid("account id", &account)?,
@@ -76,6 +76,7 @@ macro_rules! triggers {
                     .parse::<CampaignType>()
                     .map_err(|e| StoreError::Other(e.message.into()))?,
                 delay: chrono::Duration::milliseconds(delay),
+                lateness: chrono::Duration::milliseconds(lateness),
                 activated_at: decode::time(activated)?,
                 ends_at: ends.map(decode::time).transpose()?,
                 version: version as u32,
@@ -122,7 +123,8 @@ macro_rules! triggers {
                 insert_run(&mut tx, run).await?;
                 sqlx::query(
                     "INSERT INTO trigger_rules (campaign_id, account_id, kind, delay_ms, \
-                     activated_at, ends_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     lateness_ms, activated_at, ends_at, version) \
+                     VALUES ($1, $2, $3, $4, $8, $5, $6, $7)",
                 )
                 .bind(rule.campaign_id.to_string())
                 .bind(rule.account_id.to_string())
@@ -131,6 +133,7 @@ macro_rules! triggers {
                 .bind(decode::millis(rule.activated_at))
                 .bind(rule.ends_at.map(decode::millis))
                 .bind(i64::from(rule.version))
+                .bind(rule.lateness.num_milliseconds())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_error)?;
@@ -145,7 +148,7 @@ macro_rules! triggers {
                 campaign: CampaignId,
             ) -> StoreResult<TriggerRule> {
                 let row: RuleRow = sqlx::query_as(
-                    "SELECT campaign_id, account_id, kind, delay_ms, activated_at, ends_at, version \
+                    "SELECT campaign_id, account_id, kind, delay_ms, lateness_ms, activated_at, ends_at, version \
                      FROM trigger_rules WHERE campaign_id = $1 AND account_id = $2",
                 )
                 .bind(campaign.to_string())
@@ -172,13 +175,14 @@ macro_rules! triggers {
                     .await
                     .map_err(map_error)?;
                 let next: Option<(i64,)> = sqlx::query_as(
-                    "UPDATE trigger_rules SET version = version + 1, delay_ms = $1, ends_at = $2 \
-                     WHERE campaign_id = $3 AND account_id = $4 RETURNING version",
+                    "UPDATE trigger_rules SET version = version + 1, delay_ms = $1, ends_at = $2, \
+                     lateness_ms = $5 WHERE campaign_id = $3 AND account_id = $4 RETURNING version",
                 )
                 .bind(rule.delay.num_milliseconds())
                 .bind(rule.ends_at.map(decode::millis))
                 .bind(rule.campaign_id.to_string())
                 .bind(rule.account_id.to_string())
+                .bind(rule.lateness.num_milliseconds())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_error)?;

@@ -5,6 +5,8 @@ CREATE TABLE trigger_rules (
     account_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     delay_ms INTEGER NOT NULL,
+    -- How long after it falls due a trigger may still be sent.
+    lateness_ms INTEGER NOT NULL,
     activated_at INTEGER NOT NULL,
     ends_at INTEGER,
     version INTEGER NOT NULL

@@ -26,6 +26,9 @@ pub struct TriggerRule {
     pub kind: CampaignType,
     /// After the cart's last activity, or after subscribing.
     pub delay: chrono::Duration,
+    /// How long after it falls due a trigger may still be sent: one found later than that is
+    /// written skipped (`too_late`) at once.
+    pub lateness: chrono::Duration,
     /// Only what is received from then on fires it: switching a campaign on messages no
     /// backlog.
     pub activated_at: DateTime<Utc>,

@@ -38,14 +38,20 @@ use crate::{
 /// How long after it fell due a Welcome may still go (a cart reminder's is its rule's).
 const WELCOME_LATENESS_HOURS: i64 = 24;
 
-/// The delay a triggered campaign's rules set.
-fn rule_delay(campaign: &CampaignRecord) -> Duration {
+/// The delay a triggered campaign's rules set, and how late its messages may go.
+fn rule_times(campaign: &CampaignRecord) -> (Duration, Duration) {
     let rules = campaign.steps.get("rules").cloned().unwrap_or(json!({}));
-    let minutes = match campaign.kind {
-        CampaignType::CartReminder => check_cart_rules(&rules).map(|r| r.delay_minutes),
-        _ => check_welcome_rules(&rules).map(|r| r.delay_minutes),
+    let welcome = Duration::hours(WELCOME_LATENESS_HOURS);
+    let (minutes, lateness) = match campaign.kind {
+        CampaignType::CartReminder => check_cart_rules(&rules)
+            .map(|r| (r.delay_minutes, r.lateness()))
+            .unwrap_or((0, welcome)),
+        _ => (
+            check_welcome_rules(&rules).map_or(0, |r| r.delay_minutes),
+            welcome,
+        ),
     };
-    Duration::minutes(i64::from(minutes.unwrap_or(0)))
+    (Duration::minutes(i64::from(minutes)), lateness)
 }
 
 /// Makes a checked, complete Cart Reminder or Welcome campaign active: from now on its
@@ -83,7 +89,8 @@ pub async fn activate(
         campaign_id: campaign.id,
         account_id: account.id,
         kind: campaign.kind,
-        delay: rule_delay(campaign),
+        delay: rule_times(campaign).0,
+        lateness: rule_times(campaign).1,
         activated_at: now,
         ends_at: plan.end_at,
         version: 1,
@@ -143,7 +150,7 @@ pub async fn new_version(
         .as_ref()
         .expect("a complete Launch step has a plan");
     let mut rule = state.store.trigger_rule(account.id, campaign.id).await?;
-    rule.delay = rule_delay(campaign);
+    (rule.delay, rule.lateness) = rule_times(campaign);
     rule.ends_at = launch.end_at;
     let plan = RunPlan {
         throttle: launch.throttle,

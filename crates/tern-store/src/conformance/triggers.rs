@@ -67,6 +67,7 @@ async fn active(
         account_id: account,
         kind,
         delay,
+        lateness: Duration::hours(24),
         activated_at: at(2),
         ends_at: None,
         version: 1,
