@@ -11,6 +11,7 @@ use serde_json::json;
 use tern_domain::{
     campaign::{
         CampaignStatus, CampaignType, Channel,
+        design::Design,
         steps::{CartRules, check_cart_rules, check_welcome_rules},
         trigger::{TriggerState, cart_guard},
     },
@@ -172,25 +173,30 @@ pub async fn new_version(
 pub async fn fire_due(state: &AppState, limit: u32) -> AppResult<usize> {
     let now = state.clock.now();
     let due = state.store.due_triggers(now, limit).await?;
-    let mut versions: HashMap<(CampaignId, u32), (StepContext, CampaignRecord)> = HashMap::new();
+    // Each version's context and checked design, made once per pass (checking a design parses
+    // its template: far more than deciding one trigger).
+    let mut versions: HashMap<(CampaignId, u32), (StepContext, CampaignRecord, Option<Design>)> =
+        HashMap::new();
     let mut settled = 0;
     for trigger in due {
-        let (context, campaign) = match versions.entry((trigger.campaign_id, trigger.version)) {
-            Entry::Occupied(found) => found.into_mut(),
-            Entry::Vacant(slot) => {
-                let account = state.store.account(trigger.account_id).await?;
-                let snapshot = state
-                    .store
-                    .version_snapshot(trigger.campaign_id, trigger.version)
-                    .await?;
-                let loaded =
-                    LaunchSnapshot::from_json(&snapshot)?.context(&account, &state.public_url);
-                slot.insert(loaded)
-            }
-        };
+        let (context, campaign, design) =
+            match versions.entry((trigger.campaign_id, trigger.version)) {
+                Entry::Occupied(found) => found.into_mut(),
+                Entry::Vacant(slot) => {
+                    let account = state.store.account(trigger.account_id).await?;
+                    let snapshot = state
+                        .store
+                        .version_snapshot(trigger.campaign_id, trigger.version)
+                        .await?;
+                    let (context, campaign) =
+                        LaunchSnapshot::from_json(&snapshot)?.context(&account, &state.public_url);
+                    let design = super::check_steps(&context, &campaign).design;
+                    slot.insert((context, campaign, design))
+                }
+            };
         // One trigger that cannot be decided (its contact's store read failed) holds up no
         // other: it stays waiting and is tried again on the next pass.
-        let outcome = match decide(state, context, campaign, &trigger, now).await {
+        let outcome = match decide(state, context, campaign, design.as_ref(), &trigger, now).await {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::warn!(trigger = trigger.id, error = %error.described(), "a due trigger could not be decided");
@@ -209,6 +215,7 @@ async fn decide(
     state: &AppState,
     context: &StepContext,
     campaign: &CampaignRecord,
+    design: Option<&Design>,
     trigger: &TriggerRecord,
     now: DateTime<Utc>,
 ) -> AppResult<TriggerOutcome> {
@@ -258,7 +265,7 @@ async fn decide(
         }
         None => None,
     };
-    let Some(design) = super::check_steps(context, campaign).design else {
+    let Some(design) = design else {
         return skip("render_failed");
     };
     let picture = match cart
@@ -273,7 +280,7 @@ async fn decide(
     let mut message = message_for(
         context,
         campaign,
-        &design,
+        design,
         Recipient::Contact(contact.id, &contact.state, cart.as_ref()),
         picture.as_ref(),
         now,
