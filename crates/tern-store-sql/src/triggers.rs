@@ -345,19 +345,14 @@ macro_rules! triggers {
                 contact: ContactId,
                 limit: u32,
             ) -> StoreResult<Vec<(String, TriggerRecord)>> {
-                let rows: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT c.name, t.id FROM triggers t JOIN campaigns c ON c.id = t.campaign_id \
-                     WHERE t.contact_id = $1 AND t.account_id = $2 ORDER BY t.id DESC LIMIT $3",
-                )
-                .bind(contact.0)
-                .bind(account.to_string())
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_error)?;
-                let found: Vec<TriggerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {TRIGGER_COLUMNS} FROM triggers t WHERE t.contact_id = $1 \
-                     AND t.account_id = $2 ORDER BY t.id DESC LIMIT $3"
+                type Named = (
+                    i64, String, String, i64, String, String, i64, i64, i64, String,
+                    Option<String>, Option<i64>, i64, i64, String,
+                );
+                let rows: Vec<Named> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {TRIGGER_COLUMNS}, c.name FROM triggers t \
+                     JOIN campaigns c ON c.id = t.campaign_id \
+                     WHERE t.contact_id = $1 AND t.account_id = $2 ORDER BY t.id DESC LIMIT $3"
                 )))
                 .bind(contact.0)
                 .bind(account.to_string())
@@ -365,14 +360,9 @@ macro_rules! triggers {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_error)?;
-                let names: std::collections::HashMap<i64, String> =
-                    rows.into_iter().map(|(name, id)| (id, name)).collect();
-                found
-                    .into_iter()
-                    .map(|row| {
-                        let trigger = trigger_record(row)?;
-                        let name = names.get(&trigger.id).cloned().unwrap_or_default();
-                        Ok((name, trigger))
+                rows.into_iter()
+                    .map(|(a, b, c, d, e, f, g, h, i, j, k, l, m, n, name)| {
+                        Ok((name, trigger_record((a, b, c, d, e, f, g, h, i, j, k, l, m, n))?))
                     })
                     .collect()
             }

@@ -70,6 +70,7 @@ pub async fn activate(
         .as_ref()
         .expect("a complete Launch step has a plan");
     let now = state.clock.now();
+    let (delay, lateness) = rule_times(campaign);
     let snapshot = LaunchSnapshot::taken(context, campaign).to_json();
     let run = RunRecord {
         campaign_id: campaign.id,
@@ -90,8 +91,8 @@ pub async fn activate(
         campaign_id: campaign.id,
         account_id: account.id,
         kind: campaign.kind,
-        delay: rule_times(campaign).0,
-        lateness: rule_times(campaign).1,
+        delay,
+        lateness,
         activated_at: now,
         ends_at: plan.end_at,
         version: 1,
