@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod campaigns;
 mod clock;
 mod error;
+pub mod hits;
 pub mod media;
 pub mod operator;
 pub mod settings;

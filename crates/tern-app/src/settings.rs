@@ -42,6 +42,9 @@ pub struct SettingsView {
     /// Whether Segment `identify` calls (made with the public write key) may set consent through
     /// the `sms_consent` trait; off by default. Even when on, they never end an opt-out.
     pub identify_sets_consent: bool,
+    /// The currency revenue is counted in (ISO 4217, `USD` by default); revenue that events
+    /// report in another is listed apart, never converted.
+    pub currency: String,
     /// Grows with each change; also the `ETag`. Send it back as `If-Match` to change the
     /// settings only if nobody changed them since.
     pub revision: i64,
@@ -130,6 +133,8 @@ pub struct SettingsPatch {
     pub sandbox: Option<SandboxBody>,
     pub own_domains: Option<Vec<String>>,
     pub identify_sets_consent: Option<bool>,
+    /// Three letters (ISO 4217), e.g. `EUR`.
+    pub currency: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<TwilioCredentialsBody>)]
     pub twilio: Option<Option<TwilioCredentialsBody>>,
@@ -296,6 +301,15 @@ fn apply(
     if let Some(domains) = patch.own_domains {
         settings.own_domains = own_domains(domains)?;
     }
+    if let Some(currency) = patch.currency {
+        if !tern_domain::goals::revenue::is_currency_code(currency.trim()) {
+            return Err(InvalidSetting::new(
+                "currency",
+                "a currency code of three letters (ISO 4217), e.g. USD",
+            ));
+        }
+        settings.currency = currency.trim().to_ascii_uppercase();
+    }
     if let Some(allowed) = patch.identify_sets_consent {
         settings.identify_sets_consent = allowed;
     }
@@ -420,6 +434,7 @@ fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
         mms_enabled,
         own_domains: s.own_domains,
         identify_sets_consent: s.identify_sets_consent,
+        currency: s.currency,
         revision: s.revision,
     }
 }

@@ -1,7 +1,7 @@
 //! Segment definitions: a JSON condition tree over a contact's attributes, consent, country and
 //! events. Parsing validates the whole tree and points each problem at its node (a JSON
 //! pointer), so that a builder UI can mark it. Evaluation is the store's: it compiles a
-//! [`Condition`] to SQL.
+//! [`Condition`] to SQL; [`Comparison::holds`] is the same test in memory, for goal filters.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -77,6 +77,49 @@ impl Condition {
             Some(c) if parser.problems.is_empty() => Ok(c),
             _ => Err(parser.problems),
         }
+    }
+}
+
+impl Comparison {
+    /// Whether `doc` (a contact's attributes or an event's properties) satisfies this comparison,
+    /// exactly as the SQL the store compiles does: a null member is a missing one, numbers
+    /// compare as numbers, strings by their bytes, and values of different kinds never order.
+    pub fn holds(&self, doc: &Map<String, Value>) -> bool {
+        let member = doc.get(&self.name).filter(|v| !v.is_null());
+        let value = self.value.as_ref();
+        match (self.op, member, value) {
+            (Op::Exists, member, _) => member.is_some(),
+            (Op::Eq, member, value) => equal(member, value),
+            (Op::Ne, member, value) => !equal(member, value),
+            (Op::Lt | Op::Gt, Some(m), Some(v)) => {
+                let order = match (m, v) {
+                    (Value::Number(a), Value::Number(b)) => a.as_f64().partial_cmp(&b.as_f64()),
+                    (Value::String(a), Value::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
+                    _ => None,
+                };
+                order
+                    == Some(if self.op == Op::Lt {
+                        std::cmp::Ordering::Less
+                    } else {
+                        std::cmp::Ordering::Greater
+                    })
+            }
+            (Op::Contains, Some(m), Some(Value::String(needle))) => match m {
+                Value::String(s) => s.contains(needle.as_str()),
+                Value::Array(items) => items.iter().any(|i| i.as_str() == Some(needle.as_str())),
+                _ => false,
+            },
+            (Op::Lt | Op::Gt | Op::Contains, _, _) => false,
+        }
+    }
+}
+
+/// `=` over a member: false when either side is missing, so that `!=` holds there.
+fn equal(member: Option<&Value>, value: Option<&Value>) -> bool {
+    match (member, value) {
+        (Some(Value::Number(a)), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -523,6 +566,48 @@ mod tests {
             "/within_days"
         );
         assert!(Condition::parse(&json!({"attribute": "a", "op": "exists"})).is_ok());
+    }
+
+    #[test]
+    fn comparisons_hold_in_memory_as_in_sql() {
+        let doc = json!({"total": 10, "tier": "gold", "tags": ["vip", "new"], "gone": null});
+        let doc = doc.as_object().unwrap();
+        let holds = |c: Value| {
+            let Condition::Attribute(c) = Condition::parse(&c).unwrap() else {
+                panic!()
+            };
+            c.holds(doc)
+        };
+        assert!(holds(
+            json!({"attribute": "total", "op": "=", "value": 10.0})
+        ));
+        assert!(holds(
+            json!({"attribute": "total", "op": ">", "value": 9.5})
+        ));
+        assert!(!holds(
+            json!({"attribute": "total", "op": "<", "value": "9"})
+        ));
+        assert!(holds(json!({"attribute": "tier", "op": "<", "value": "h"})));
+        assert!(holds(
+            json!({"attribute": "tier", "op": "contains", "value": "ol"})
+        ));
+        assert!(holds(
+            json!({"attribute": "tags", "op": "contains", "value": "vip"})
+        ));
+        assert!(!holds(
+            json!({"attribute": "tags", "op": "contains", "value": "vi"})
+        ));
+        assert!(!holds(json!({"attribute": "gone", "op": "exists"})));
+        assert!(holds(json!({"attribute": "gone", "op": "!=", "value": 1})));
+        assert!(holds(
+            json!({"attribute": "tier", "op": "!=", "value": "silver"})
+        ));
+        assert!(!holds(
+            json!({"attribute": "missing", "op": "=", "value": false})
+        ));
+        assert!(!holds(
+            json!({"attribute": "missing", "op": ">", "value": 0})
+        ));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod credential;
 pub mod delivery;
 pub mod domains;
+pub mod goals;
 pub mod ids;
 pub mod media;
 pub mod phone;

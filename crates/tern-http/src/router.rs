@@ -26,6 +26,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = api::router_and_document();
     let openapi = std::sync::Arc::new(openapi);
+    let hits = tern_app::hits::HitRecorder::start(state.store.clone());
     Router::new()
         .merge(api_router)
         .merge(tern_panel::router(state.clone()))
@@ -34,7 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/m/{token}", get(public::media))
-        .route("/l/{code}", get(public::link))
+        .route("/l/{code}", get(public::link).layer(axum::Extension(hits)))
         .route("/webhooks/twilio/inbound", post(webhooks::inbound))
         .route("/webhooks/twilio/status", post(webhooks::status))
         .route_layer(middleware::from_fn(observe))

@@ -95,6 +95,14 @@ macro_rules! health {
                     "/migrations/0010_triggers.sql"
                 )),
             ),
+            (
+                11,
+                "goals",
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/migrations/0011_goals.sql"
+                )),
+            ),
         ];
 
         fn migrator() -> Migrator {

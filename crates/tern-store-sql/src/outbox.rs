@@ -276,22 +276,35 @@ macro_rules! outbox {
                 inserted.extend(found);
             }
             // Links of the messages written now (not of a recipient written before).
-            let written: HashSet<Option<i64>> = inserted.iter().map(|(_, c)| *c).collect();
+            // A call writes one message per recipient, so the recipient names the message; test
+            // messages (no recipient) are all written and their links name none.
+            let written: HashMap<i64, i64> = inserted
+                .iter()
+                .filter_map(|(id, c)| c.map(|c| (c, *id)))
+                .collect();
             let links: Vec<Value> = messages
                 .iter()
-                .filter(|m| written.contains(&m.contact_id.map(|c| c.0)))
-                .flat_map(|m| {
-                    m.links.iter().map(|(code, url)| {
-                        json!({ "code": code, "url": url, "contact_id": m.contact_id.map(|c| c.0) })
+                .filter_map(|m| match m.contact_id {
+                    None => Some((m, None, None)),
+                    Some(c) => written.get(&c.0).map(|id| (m, Some(c.0), Some(*id))),
+                })
+                .flat_map(|(m, contact, id)| {
+                    m.links.iter().map(move |(code, url)| {
+                        json!({ "code": code, "url": url, "contact_id": contact, "message_id": id })
                     })
                 })
                 .collect();
-            const LINK_COLUMNS: [(&str, &str); 3] =
-                [("code", "text"), ("url", "text"), ("contact_id", "bigint")];
+            const LINK_COLUMNS: [(&str, &str); 4] = [
+                ("code", "text"),
+                ("url", "text"),
+                ("contact_id", "bigint"),
+                ("message_id", "bigint"),
+            ];
             for chunk in links.chunks(rows_per_statement(DIALECT, LINK_COLUMNS.len())) {
                 let sql = format!(
-                    "{} INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at) \
-                     SELECT code, $1, $2, contact_id, url, $3 FROM u",
+                    "{} INSERT INTO links (code, account_id, campaign_id, contact_id, url, \
+                     created_at, message_id) SELECT code, $1, $2, contact_id, url, $3, message_id \
+                     FROM u",
                     values_cte(&LINK_COLUMNS, chunk.len(), 4)
                 );
                 let query = sqlx::query(AssertSqlSafe(sql))
@@ -975,6 +988,17 @@ macro_rules! outbox {
                          updated_at = $1 FROM u WHERE {fenced}"
                     ),
                     now,
+                    sent.clone(),
+                )
+                .await?;
+                update_rows(
+                    &mut tx,
+                    &[("id", "bigint"), ("attempts", "bigint"), ("sid", "text"), ("status", "text")],
+                    "INSERT INTO message_statuses (message_id, status, at) \
+                     SELECT u.id, u.status, $1 FROM u JOIN messages m ON m.id = u.id \
+                     AND m.provider_sid = u.sid WHERE u.status IS NOT NULL \
+                     ON CONFLICT (message_id, status) DO NOTHING",
+                    now,
                     sent,
                 )
                 .await?;
@@ -1436,47 +1460,6 @@ macro_rules! outbox {
                     })
                     .collect()
             }
-
-            async fn follow_link(
-                &self,
-                code: &str,
-                at: DateTime<Utc>,
-                user_agent: Option<&str>,
-            ) -> StoreResult<String> {
-                let mut tx = self.pool.begin_with(begin_write(DIALECT)).await.map_err(map_error)?;
-                let (url, campaign): (String, String) =
-                    sqlx::query_as("SELECT url, campaign_id FROM links WHERE code = $1")
-                        .bind(code)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_error)?;
-                sqlx::query(
-                    "INSERT INTO clicks (code, campaign_id, clicked_at, user_agent) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(code)
-                .bind(campaign)
-                .bind(decode::millis(at))
-                .bind(user_agent)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
-                tx.commit().await.map_err(map_error)?;
-                Ok(url)
-            }
-
-            async fn clicks(&self, account: AccountId, campaign: CampaignId) -> StoreResult<u64> {
-                let (count,): (i64,) = sqlx::query_as(
-                    "SELECT COUNT(*) FROM clicks WHERE campaign_id = $1 AND campaign_id IN \
-                     (SELECT id FROM campaigns WHERE account_id = $2)",
-                )
-                .bind(campaign.to_string())
-                .bind(account.to_string())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(map_error)?;
-                Ok(count as u64)
-            }
         }
 
         /// Applies the statuses kept for these sends (`u(sid)` rows) to those recorded now,
@@ -1536,6 +1519,18 @@ macro_rules! outbox {
             let Some((id, status)) = current else {
                 return Ok(());
             };
+            // The history keeps every status reported, the first time it was.
+            sqlx::query(
+                "INSERT INTO message_statuses (message_id, status, error_code, at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (message_id, status) DO NOTHING",
+            )
+            .bind(id)
+            .bind(decode::json_text(&update.status))
+            .bind(update.error_code.map(i64::from))
+            .bind(decode::millis(now))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_error)?;
             let before: ProviderStatus = match &status {
                 Some(s) => decode::unit_enum("provider status", s)?,
                 None => ProviderStatus::Other,
@@ -1545,11 +1540,13 @@ macro_rules! outbox {
                 return Ok(());
             }
             let failed = matches!(after, ProviderStatus::Failed | ProviderStatus::Undelivered);
+            let delivered = matches!(after, ProviderStatus::Delivered | ProviderStatus::Read);
             sqlx::query(
                 "UPDATE messages SET provider_status = $1, \
                  error_code = CASE WHEN $2 = 1 THEN $3 ELSE error_code END, \
                  error_message = CASE WHEN $2 = 1 THEN $4 ELSE error_message END, \
-                 updated_at = $5 WHERE id = $6",
+                 delivered_at = CASE WHEN $7 = 1 THEN COALESCE(delivered_at, $5) \
+                 ELSE delivered_at END, updated_at = $5 WHERE id = $6",
             )
             .bind(decode::json_text(&after))
             .bind(i64::from(failed))
@@ -1557,6 +1554,7 @@ macro_rules! outbox {
             .bind(&update.error_message)
             .bind(decode::millis(now))
             .bind(id)
+            .bind(i64::from(delivered))
             .execute(&mut **tx)
             .await
             .map_err(map_error)?;

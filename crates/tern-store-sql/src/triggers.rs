@@ -10,7 +10,7 @@ macro_rules! triggers {
             ids::{AccountId, CampaignId, ContactId},
         };
         use tern_store::{
-            CampaignChange, CampaignRecord, RunRecord, StoreError, StoreResult, TriggerCount,
+            CampaignChange, CampaignRecord, HOLDOUT, RunRecord, StoreError, StoreResult, TriggerCount,
             TriggerOutcome, TriggerRecord, TriggerRule, Triggers, decode,
             outbox_sql::begin_write,
         };
@@ -262,7 +262,8 @@ macro_rules! triggers {
                     // Counted here, where no other settlement of this campaign's can interleave.
                     let recent: Option<(i64,)> = sqlx::query_as(
                         "SELECT id FROM messages WHERE campaign_id = $1 AND contact_id = $2 \
-                         AND trigger_key <> '' AND state IN ('queued', 'sending', 'sent') \
+                         AND trigger_key <> '' AND (state IN ('queued', 'sending', 'sent') \
+                         OR (state = 'skipped' AND reason = 'holdout')) \
                          AND due_at > $3 LIMIT 1",
                     )
                     .bind(trigger.campaign_id.to_string())
@@ -277,7 +278,16 @@ macro_rules! triggers {
                 }
                 // Only a trigger still waiting, still due when it was read (new activity moves
                 // it), of a campaign still active, is settled: the first to get here wins.
-                let state = if skip.is_some() { TriggerState::Skipped } else { TriggerState::Sent };
+                // A held-out recipient's message is written (skipped: what would have gone, and
+                // when) and the trigger says why nothing went.
+                let held_out = matches!(outcome, TriggerOutcome::Send { message, .. }
+                    if message.skipped.as_deref() == Some(HOLDOUT));
+                let state = if skip.is_some() || held_out {
+                    TriggerState::Skipped
+                } else {
+                    TriggerState::Sent
+                };
+                let reason = skip.clone().or_else(|| held_out.then(|| HOLDOUT.to_owned()));
                 let done = sqlx::query(
                     "UPDATE triggers SET state = $1, reason = $2, updated_at = $3 \
                      WHERE id = $4 AND state = 'waiting' AND due_at = $5 AND EXISTS \
@@ -285,7 +295,7 @@ macro_rules! triggers {
                       AND c.status = 'active')",
                 )
                 .bind(state.as_str())
-                .bind(&skip)
+                .bind(&reason)
                 .bind(decode::millis(now))
                 .bind(trigger.id)
                 .bind(decode::millis(trigger.due_at))

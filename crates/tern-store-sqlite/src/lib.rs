@@ -12,6 +12,7 @@ mod imports;
 mod keys;
 mod media;
 mod outbox;
+mod reports;
 mod segments;
 mod sessions;
 mod settings;

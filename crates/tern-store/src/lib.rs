@@ -10,6 +10,7 @@ mod error;
 mod model;
 mod outbox;
 pub mod outbox_sql;
+mod reports;
 mod traits;
 mod triggers;
 
@@ -18,5 +19,6 @@ pub use campaigns::*;
 pub use error::StoreError;
 pub use model::*;
 pub use outbox::*;
+pub use reports::*;
 pub use traits::*;
 pub use triggers::*;

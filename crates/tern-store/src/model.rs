@@ -143,6 +143,10 @@ pub struct AccountSettings {
     /// embed) may change consent. Even then they never end an opt-out.
     #[serde(default)]
     pub identify_sets_consent: bool,
+    /// The currency the account's revenue is counted in (ISO 4217); revenue in another is
+    /// listed apart, never converted.
+    #[serde(default = "default_currency")]
+    pub currency: String,
     /// Grows by one with each save; a save names the revision it was computed from. Kept beside
     /// the document, not in it.
     #[serde(skip)]
@@ -164,9 +168,14 @@ impl Default for AccountSettings {
             sandbox: SandboxSettings::default(),
             own_domains: Vec::new(),
             identify_sets_consent: false,
+            currency: default_currency(),
             revision: 0,
         }
     }
+}
+
+fn default_currency() -> String {
+    "USD".to_owned()
 }
 
 /// A media item: an accepted, cleaned image, stored once per account by its SHA-256.

@@ -352,13 +352,4 @@ pub trait Outbox: Send + Sync {
         contact: ContactId,
         limit: u32,
     ) -> StoreResult<Vec<ContactMessage>>;
-    /// The original address of a tracked link, recording the click.
-    async fn follow_link(
-        &self,
-        code: &str,
-        at: DateTime<Utc>,
-        user_agent: Option<&str>,
-    ) -> StoreResult<String>;
-    /// Clicks on a campaign's links.
-    async fn clicks(&self, account: AccountId, campaign: CampaignId) -> StoreResult<u64>;
 }

@@ -7,8 +7,8 @@ use tern_domain::ids::{AccountId, ApiKeyId, UserId};
 
 use crate::{
     Account, AccountSettings, ApiKeyRecord, AuditEntry, Campaigns, Contacts, Events, Imports,
-    Invite, NewAccount, NewApiKeyRecord, NewUser, Outbox, Segments, Session, StoreError, Triggers,
-    User,
+    Invite, NewAccount, NewApiKeyRecord, NewUser, Outbox, Reports, Segments, Session, StoreError,
+    Triggers, User,
 };
 
 /// How fresh a key's last-used time is kept.
@@ -190,6 +190,7 @@ pub trait Store:
     + Campaigns
     + Outbox
     + Triggers
+    + Reports
     + Health
 {
 }
@@ -209,6 +210,7 @@ impl<T> Store for T where
         + Campaigns
         + Outbox
         + Triggers
+        + Reports
         + Health
 {
 }

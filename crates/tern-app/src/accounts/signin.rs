@@ -56,7 +56,7 @@ fn key(kind: &str, value: &str) -> String {
 }
 
 /// The network an address counts for: an IPv6 client may hold a whole /64.
-fn network(address: IpAddr) -> String {
+pub fn network(address: IpAddr) -> String {
     // An IPv4 client of a server bound to `[::]` arrives as `::ffff:a.b.c.d`.
     match address.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),

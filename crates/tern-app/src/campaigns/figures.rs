@@ -31,6 +31,8 @@ pub struct CampaignFigures {
     pub failed_by_reason: BTreeMap<String, u64>,
     /// Undelivered by the carrier's error code (`none` when it gave none).
     pub undelivered_by_reason: BTreeMap<String, u64>,
+    /// Failed by the provider's error code (`none` when it gave none: Tern gave up).
+    pub failed_by_code: BTreeMap<String, u64>,
 }
 
 impl CampaignFigures {
@@ -82,6 +84,8 @@ pub fn figures(counts: CampaignCounts) -> HashMap<CampaignId, CampaignFigures> {
             MessageState::Failed => {
                 f.failed += n;
                 *f.failed_by_reason.entry(reason()).or_default() += n;
+                let code = row.error_code.map_or("none".into(), |c| c.to_string());
+                *f.failed_by_code.entry(code).or_default() += n;
             }
             MessageState::Sent => {
                 f.sent += n;

@@ -2,6 +2,7 @@
 //! audience with its estimate and worst case, previews, launch and the run's controls, progress,
 //! and the message each recipient gets.
 
+pub mod attribution;
 pub mod audience;
 pub mod checks;
 pub mod drafts;
@@ -9,6 +10,8 @@ pub mod figures;
 pub mod preview;
 pub mod product_picture;
 pub mod recipient;
+pub mod recipients;
+pub mod report;
 pub mod review;
 pub mod run;
 pub mod shopper;

@@ -9,6 +9,7 @@ use tern_domain::{
         estimate::SkipReason,
     },
     contact::{Cart, Consent, ContactState},
+    goals::holdout,
     ids::ContactId,
     phone::PhoneNumber,
     template::Values,
@@ -151,6 +152,22 @@ pub fn message_for(
     } else {
         Vec::new()
     };
+    // Held out only where the message would have gone: the two groups then differ only in it.
+    if let Some(contact) = contact_id
+        && holdout::held_out(campaign.id, contact.0, holdout_percent(campaign))
+    {
+        return skip(message, SkipReason::Holdout);
+    }
     message.links = links;
     message
+}
+
+/// The Launch step's holdout share (0 where the step has none).
+pub fn holdout_percent(campaign: &CampaignRecord) -> u8 {
+    campaign
+        .steps
+        .get("launch")
+        .and_then(|launch| launch.get("holdout_percent"))
+        .and_then(serde_json::Value::as_u64)
+        .map_or(0, |p| p.min(u64::from(holdout::MAX_HOLDOUT_PERCENT)) as u8)
 }

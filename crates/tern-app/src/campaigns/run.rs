@@ -247,6 +247,8 @@ pub struct ProgressView {
     pub undelivered_by_reason: BTreeMap<String, u64>,
     /// The codes of `undelivered_by_reason` in a marketer's words.
     pub error_codes: BTreeMap<String, String>,
+    /// Hits on the campaign's links that were people (previewers, bots and `HEAD` requests
+    /// aside: the report lists those).
     pub clicks: u64,
     /// While the account's provider keeps failing, its messages wait until then (the breaker
     /// tries again by itself).
@@ -279,7 +281,9 @@ pub async fn progress(state: &AppState, account: &Account, id: &str) -> AppResul
         skipped_by_reason: f.skipped_by_reason,
         failed_by_reason: f.failed_by_reason,
         undelivered_by_reason: f.undelivered_by_reason,
-        clicks: state.store.clicks(account.id, campaign.id).await?,
+        clicks: super::attribution::clicks(&*state.store, account.id, campaign.id)
+            .await?
+            .human,
         provider_paused_until: breaker
             .and_then(|b| b.open_until)
             .filter(|until| *until > state.clock.now()),

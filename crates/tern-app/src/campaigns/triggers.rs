@@ -286,7 +286,11 @@ async fn decide(
         picture.as_ref(),
         now,
     );
-    if let Some(reason) = message.skipped.take() {
+    // A held-out recipient's message is kept, skipped: the holdout's window starts with it.
+    if let Some(reason) = message
+        .skipped
+        .take_if(|reason| reason != tern_store::HOLDOUT)
+    {
         return skip(&reason);
     }
     message.trigger_key = trigger.key.clone();

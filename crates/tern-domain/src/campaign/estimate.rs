@@ -43,6 +43,8 @@ pub enum SkipReason {
     RenderFailed,
     /// This contact's text is longer than the design's segment cap.
     TooLong,
+    /// Kept unsent to measure the campaign's lift (the Launch step's holdout share).
+    Holdout,
 }
 
 impl SkipReason {

@@ -26,6 +26,8 @@ pub struct LaunchPlan {
     pub frequency_cap: Option<FrequencyCap>,
     /// When a triggered campaign stops.
     pub end_at: Option<DateTime<Utc>>,
+    /// The share of recipients kept unsent to measure the lift (0–50 %).
+    pub holdout_percent: u8,
 }
 
 /// What the check needs besides the step's JSON.
@@ -48,6 +50,7 @@ pub fn check_launch(json: &Value, rules: &LaunchRules) -> Result<LaunchPlan, Vec
         "quiet_hours",
         "frequency_cap",
         "end_at",
+        "holdout_percent",
     ];
     let Some(object) = object(json, &allowed, &mut problems) else {
         return Err(problems);
@@ -93,6 +96,23 @@ pub fn check_launch(json: &Value, rules: &LaunchRules) -> Result<LaunchPlan, Vec
                     "segments per second, a whole number from 1 to 10000",
                 ));
                 None
+            }
+        },
+    };
+    let holdout_percent = match object.get("holdout_percent") {
+        None | Some(Value::Null) => 0,
+        Some(v) => match v
+            .as_u64()
+            .filter(|n| *n <= u64::from(crate::goals::holdout::MAX_HOLDOUT_PERCENT))
+        {
+            Some(n) => n as u8,
+            None => {
+                problems.push(problem(
+                    "holdout_percent",
+                    "out_of_range",
+                    "the share held out, a whole number from 0 to 50",
+                ));
+                0
             }
         },
     };
@@ -142,6 +162,7 @@ pub fn check_launch(json: &Value, rules: &LaunchRules) -> Result<LaunchPlan, Vec
             quiet_hours,
             frequency_cap,
             end_at,
+            holdout_percent,
         })
     } else {
         Err(problems)

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod audit;
+pub(crate) mod campaign_report;
 pub(crate) mod campaign_review;
 pub(crate) mod campaign_run;
 pub(crate) mod campaigns;
@@ -101,6 +102,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaign_run::progress))
         .routes(routes!(campaign_run::messages))
         .routes(routes!(campaign_run::triggers))
+        .routes(routes!(campaign_report::report))
+        .routes(routes!(campaign_report::recipients))
+        .routes(routes!(campaign_report::export))
         .routes(routes!(campaign_run::send_test, campaign_run::list_tests))
         .merge(
             // Segment's limits (32 KB a call, 500 KB a batch) are enforced by the handlers.

@@ -17,8 +17,8 @@ use super::{
     id,
 };
 use crate::{
-    CampaignChange, CampaignRecord, MessageState, NewMessage, Outcome, RunRecord, StatusUpdate,
-    Store, StoreError,
+    CampaignChange, CampaignRecord, MessageState, NewHit, NewMessage, Outcome, RunRecord,
+    StatusUpdate, Store, StoreError,
 };
 
 pub(super) fn plan() -> RunPlan {
@@ -441,16 +441,53 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
             .is_empty()
     );
 
-    // Tracked links redirect and count, per account.
-    let url = store
-        .follow_link(&format!("code{}", ids[0].0), at(160), Some("Mozilla/5.0"))
+    // Tracked links lead to their address; hits are recorded with their facts, per account,
+    // and a hit on a code that names no link is dropped.
+    let code = format!("code{}", ids[0].0);
+    assert_eq!(
+        store.link_target(&code).await.unwrap(),
+        "https://shop.example/sale"
+    );
+    let hit = |code: &str, head: bool| NewHit {
+        code: code.to_owned(),
+        at: at(160),
+        head,
+        user_agent: Some("Mozilla/5.0".into()),
+        accept_language: !head,
+        address: Some("203.0.113.7".into()),
+    };
+    store
+        .record_hits(&[hit(&code, false), hit(&code, true), hit("nope", false)])
         .await
         .unwrap();
-    assert_eq!(url, "https://shop.example/sale");
-    assert_eq!(store.clicks(acme, run.campaign_id).await.unwrap(), 1);
-    assert_eq!(store.clicks(globex, run.campaign_id).await.unwrap(), 0);
+    let hits = store.campaign_hits(acme, run.campaign_id).await.unwrap();
+    assert_eq!(hits.len(), 2);
+    assert!(
+        hits.iter()
+            .all(|h| h.at == at(160) && h.message_id.is_some())
+    );
+    assert_eq!(
+        hits.iter().filter(|h| h.head && !h.accept_language).count(),
+        1
+    );
+    assert!(
+        store
+            .campaign_hits(globex, run.campaign_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let message = hits[0].message_id.unwrap();
+    assert_eq!(store.message_hits(acme, &[message]).await.unwrap().len(), 2);
+    assert!(
+        store
+            .message_hits(globex, &[message])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
-        store.follow_link("nope", at(160), None).await,
+        store.link_target("nope").await,
         Err(StoreError::NotFound)
     ));
 
@@ -462,11 +499,16 @@ pub async fn the_outbox_is_written_once_and_claimed_within_the_rate(store: &dyn 
         .unwrap();
     assert!(left.iter().all(|m| m.contact_id != Some(ids[0])));
     assert!(matches!(
-        store
-            .follow_link(&format!("code{}", ids[0].0), at(170), None)
-            .await,
+        store.link_target(&code).await,
         Err(StoreError::NotFound)
     ));
+    assert!(
+        store
+            .campaign_hits(acme, run.campaign_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn paused_and_quiet_campaigns_wait_and_cancelled_ones_stop(store: &dyn Store) {

@@ -1,0 +1,30 @@
+-- Which message a tracked link belongs to: a triggered campaign sends one contact several.
+ALTER TABLE links ADD COLUMN message_id BIGINT;
+UPDATE links SET message_id = (SELECT m.id FROM messages m WHERE m.campaign_id = links.campaign_id
+    AND m.contact_id = links.contact_id AND m.trigger_key = '');
+CREATE INDEX links_message ON links (message_id);
+
+-- Each hit's facts, kept so that a changed bot rule applies to the past too. Hits recorded
+-- before these columns count as GET requests with an Accept-Language header.
+ALTER TABLE clicks ADD COLUMN message_id BIGINT;
+ALTER TABLE clicks ADD COLUMN head BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE clicks ADD COLUMN accept_language BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE clicks ADD COLUMN address TEXT;
+UPDATE clicks SET message_id = (SELECT l.message_id FROM links l WHERE l.code = clicks.code);
+CREATE INDEX clicks_message ON clicks (message_id);
+
+-- When the carrier's receipt said delivered: where a goal's window starts, and a hit sooner than
+-- a person could tap is no person's.
+ALTER TABLE messages ADD COLUMN delivered_at BIGINT;
+
+-- Each status the provider reported for a message, with when it arrived.
+CREATE TABLE message_statuses (
+    message_id BIGINT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    error_code BIGINT,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (message_id, status)
+);
+
+-- A goal's events are found by name and time, not by scanning an account's events.
+CREATE INDEX events_goal ON events (account_id, name, occurred_at);

@@ -1,0 +1,1 @@
+tern_store_sql::reports!(crate::SqliteStore);
