@@ -368,7 +368,26 @@ pub async fn save_step(
     let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let step = campaign.kind.step(step.parse::<Step>()?)?;
     let live = live_triggered(&campaign);
-    if !live {
+    // The goal decides only what the report counts, from facts kept: it may change after
+    // launch, and the report then counts the past by it too.
+    let goal_after_launch = step == Step::Goals
+        && campaign.status != CampaignStatus::Draft
+        && campaign.archived_at.is_none();
+    if goal_after_launch {
+        if let Err(problems) = tern_domain::campaign::steps::check_goals(&content) {
+            let problem = problems
+                .into_iter()
+                .next()
+                .expect("a refusal names a problem");
+            return Err(AppError::Invalid {
+                field: format!("goals.{}", problem.field),
+                message: format!(
+                    "a launched campaign's goal must stay complete: {}",
+                    problem.message
+                ),
+            });
+        }
+    } else if !live {
         editable(&campaign)?;
     }
     if !content.is_object() {
@@ -382,7 +401,7 @@ pub async fn save_step(
         campaign.channel = channel;
     }
     campaign.steps.insert(step.as_str().to_owned(), content);
-    if live {
+    if live && !goal_after_launch {
         // An active campaign is edited into a new version: only one that could be sent.
         let context = super::StepContext::load(state, account, &campaign).await?;
         let checked = super::check_steps(&context, &campaign);
@@ -397,7 +416,7 @@ pub async fn save_step(
         }
     }
     let saved = save(state, campaign, format!("step:{step}"), key).await?;
-    if live {
+    if live && !goal_after_launch {
         super::triggers::new_version(state, account, &saved).await?;
     }
     let view = steps_of(state, account, &saved)

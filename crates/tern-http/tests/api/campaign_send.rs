@@ -292,7 +292,19 @@ async fn a_launched_campaign_reaches_each_eligible_recipient_once_and_skips_the_
         .unwrap();
     assert_eq!(followed.status(), StatusCode::FOUND);
     assert_eq!(followed.headers()["location"], "https://shop.example/sale");
-    assert_eq!(progress(&app, key, &id).await["clicks"], 1);
+    // Recorded (in a batch, so looked for a moment), and not a person's: no Accept-Language,
+    // and within seconds of the receipt.
+    let start = Instant::now();
+    let report = loop {
+        let report = crate::report::report(&app, key, &id).await;
+        if report["bot_clicks"] == 1 || start.elapsed() > Duration::from_secs(10) {
+            break report;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(report["bot_clicks"], 1, "{report}");
+    assert_eq!(report["human_clicks"], 0, "{report}");
+    assert_eq!(progress(&app, key, &id).await["clicks"], 0);
     let unknown = no_redirects
         .get(format!("{}/l/AAAAAAAA", app.address))
         .send()

@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod panel;
 mod panel_states;
+mod report;
 mod segment_client;
 mod segments;
 mod settings;
