@@ -309,7 +309,7 @@ macro_rules! reports {
                 .await
                 .map_err(map_error)?;
                 let billed: Vec<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT sender, CASE WHEN media = '[]' THEN 0 ELSE 1 END, \
+                    "SELECT sender, CAST(CASE WHEN media = '[]' THEN 0 ELSE 1 END AS BIGINT), \
                      CAST(SUM(CASE WHEN media = '[]' THEN units ELSE 1 END) AS BIGINT) \
                      FROM messages WHERE campaign_id = $1 AND account_id = $2 AND test = 0 \
                      AND state = 'sent' GROUP BY 1, 2 ORDER BY 1, 2",
