@@ -14,6 +14,7 @@ mod campaigns;
 mod design;
 mod outbox;
 mod reference;
+mod reports;
 mod sending;
 mod triggers;
 
@@ -23,6 +24,7 @@ pub use batches::*;
 pub use campaigns::*;
 pub use design::*;
 pub use outbox::*;
+pub use reports::*;
 pub use sending::*;
 pub use triggers::*;
 
@@ -73,6 +75,7 @@ macro_rules! conformance_suite {
             the_audit_trail_is_kept_per_account_newest_first,
             triggers_are_found_with_what_fires_them_and_settled_once,
             a_subscription_is_welcomed_once_and_an_import_never,
+            a_reports_facts_are_its_own_touches_events_statuses_and_buckets,
         );
     };
     (@each $fresh:path, $($story:ident),* $(,)?) => {
