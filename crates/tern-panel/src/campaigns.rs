@@ -12,11 +12,11 @@ use tern_domain::campaign::{CampaignType, Channel};
 use tern_app::{
     AppError, AppState,
     audience::segments,
-    campaigns::{drafts, review, run, shopper, triggers},
+    campaigns::{drafts, report as campaign_report, review, run, shopper, triggers},
     media, settings,
 };
 
-use crate::{PanelError, Signed};
+use crate::{PanelError, Signed, report};
 
 /// The listing's filters, as the form sends them (an empty field means any).
 #[derive(Deserialize, Serialize, Default)]
@@ -154,6 +154,7 @@ pub async fn open(
     State(state): State<AppState>,
     signed: Signed,
     Path(id): Path<String>,
+    Query(filter): Query<report::RecipientsForm>,
 ) -> Result<Response, PanelError> {
     let detail = drafts::get(&state, &signed.account, &id).await?;
     if detail.campaign.status == "draft" {
@@ -179,11 +180,15 @@ pub async fn open(
         .await?
         .provider
         == "sandbox";
+    let report = campaign_report::report(&state, &signed.account, &id).await?;
+    let (recipients, next) = report::recipients_page(&state, &signed.account, &id, &filter).await?;
     signed.page(
         "campaign.html",
         "campaigns",
         json!({ "campaign": detail.campaign, "progress": progress, "triggers": triggers,
-            "sandbox": sandbox }),
+            "sandbox": sandbox, "report": report, "money": report::money(&report),
+            "chart": report::chart(&report.chart), "recipients": recipients, "next": next,
+            "filter": filter }),
     )
 }
 

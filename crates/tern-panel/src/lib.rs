@@ -9,6 +9,7 @@ mod campaigns;
 mod contact;
 mod library;
 mod render;
+mod report;
 pub mod session;
 mod team;
 

@@ -176,6 +176,7 @@ if (settingsForm) {
       sandbox: { latency_ms: Number(f.latency_ms.value), failure_percent: Number(f.failure_percent.value) },
       own_domains: f.own_domains.value.split('\n').map((d) => d.trim()).filter(Boolean),
       identify_sets_consent: f.identify_sets_consent.checked,
+      currency: f.revenue_currency.value.trim().toUpperCase(),
     };
     for (const row of $$('tr.price')) {
       const country = value(row, 'country').toUpperCase();

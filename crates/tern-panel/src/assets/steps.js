@@ -84,6 +84,8 @@ const collect = {
     }
     const throttle = numberOrNull('throttle');
     if (throttle) content.throttle = throttle;
+    const holdout = numberOrNull('holdout_percent');
+    if (holdout) content.holdout_percent = holdout;
     return content;
   },
 };
