@@ -31,8 +31,9 @@ pub struct RecipientsForm {
     /// `yes`, `no`, or empty.
     #[serde(default)]
     pub converted: String,
+    /// The cursor; anything but a number starts from the beginning.
     #[serde(default)]
-    pub after: Option<i64>,
+    pub after: String,
 }
 
 /// One series of the chart.
@@ -117,7 +118,7 @@ pub async fn recipients_page(
 ) -> Result<(Value, Option<i64>), PanelError> {
     const PAGE: u32 = 50;
     let filter = RecipientsFilter {
-        after: form.after,
+        after: form.after.trim().parse().ok(),
         limit: Some(PAGE),
         state: Some(form.state.clone()).filter(|s| !s.is_empty()),
         reason: Some(form.reason.trim().to_owned()).filter(|s| !s.is_empty()),

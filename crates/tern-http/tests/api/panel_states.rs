@@ -216,6 +216,39 @@ async fn every_step_page_and_campaign_page_renders_in_every_state() {
         }
     }
 
+    // The report: a sent campaign's has its chart and recipients; a scheduled one says when
+    // its chart starts; the recipients' filters take any input without a server error.
+    let (_, _, page) = browser.get(&format!("/campaigns/{finished}")).await;
+    for part in [
+        "id=\"report\"",
+        "<svg",
+        "id=\"recipients\"",
+        "export.csv",
+        "Human clicks",
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    let (_, _, page) = browser.get(&format!("/campaigns/{scheduled}")).await;
+    assert!(
+        page.contains("The chart starts with the first message sent"),
+        "{page}"
+    );
+    for query in [
+        "state=sent&converted=yes",
+        "state=skipped&reason=holdout&converted=no",
+        "after=abc&reason=%3Cscript%3E",
+        "after=-5&state=",
+    ] {
+        let (status, _, page) = browser.get(&format!("/campaigns/{finished}?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {page}");
+        assert!(!page.contains("<script>"), "{query}");
+    }
+    let (status, _, page) = browser
+        .get(&format!("/campaigns/{finished}?state=bogus"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("queued, sending, sent"), "{page}");
+
     // Regression: the Launch step answered 500 whenever the pre-launch check found a problem.
     let (status, _, page) = browser
         .get(&format!("/campaigns/{half}/steps/launch"))
