@@ -3,6 +3,7 @@
 
 mod carts;
 mod compose;
+mod report;
 mod send;
 
 use std::{
@@ -56,6 +57,17 @@ enum Command {
         /// Prefixes the message ids, so that a second run's events are new.
         #[arg(long, default_value = "")]
         tag: String,
+    },
+    /// A sent campaign's report and CSV export at scale (SQLite in `dir`).
+    Report {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        recipients: u64,
+        #[arg(long, default_value_t = 50_000)]
+        clicks: u64,
+        #[arg(long, default_value_t = 20_000)]
+        events: u64,
     },
     /// Carts whose reminders fall due evenly over `window_secs` from `due_from`.
     Carts {
@@ -417,5 +429,11 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             account,
         } => segment(&database_url, &account).await,
+        Command::Report {
+            dir,
+            recipients,
+            clicks,
+            events,
+        } => report::run(&dir, recipients, clicks, events).await,
     }
 }

@@ -69,17 +69,7 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
         .await
         .expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        store: store.clone(),
-        secret_key: SecretKey::from_bytes([42; 32]),
-        admin_token: Some(ADMIN_TOKEN.into()),
-        metrics: metrics_handle(),
-        blobs: fresh_blobs(&dir),
-        public_url: address.as_str().into(),
-        clock: tern_app::Clock::default(),
-        // The tests' shop serves product pictures from 127.0.0.1.
-        fetch_private_addresses: true,
-    };
+    let state = state_for(store.clone(), &dir, &address);
     tern_sending::spawn_workers(
         state.clone(),
         tern_sending::WorkerOptions {
@@ -98,6 +88,22 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
         store,
         client: reqwest::Client::new(),
         dir,
+    }
+}
+
+/// What the tests' and benchmarks' use cases share: `store`, media in `dir`, links and media
+/// addressed at `public_url`.
+pub fn state_for(store: Arc<dyn Store>, dir: &std::path::Path, public_url: &str) -> AppState {
+    AppState {
+        store,
+        secret_key: SecretKey::from_bytes([42; 32]),
+        admin_token: Some(ADMIN_TOKEN.into()),
+        metrics: metrics_handle(),
+        blobs: fresh_blobs(dir),
+        public_url: public_url.into(),
+        clock: tern_app::Clock::default(),
+        // The tests' shop serves product pictures from 127.0.0.1.
+        fetch_private_addresses: true,
     }
 }
 
