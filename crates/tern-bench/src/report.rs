@@ -26,7 +26,12 @@ const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) App
 const PREVIEWER: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 \
     (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0";
 
-pub async fn run(dir: &std::path::Path, recipients: u64, clicks: u64, events: u64) -> anyhow::Result<()> {
+pub async fn run(
+    dir: &std::path::Path,
+    recipients: u64,
+    clicks: u64,
+    events: u64,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("report-bench.db");
     let _ = std::fs::remove_file(&path);
@@ -35,7 +40,9 @@ pub async fn run(dir: &std::path::Path, recipients: u64, clicks: u64, events: u6
     store.migrate().await?;
     let account = tern_app::operator::create_account(
         store.as_ref(),
-        "bench".parse::<AccountName>().map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        "bench"
+            .parse::<AccountName>()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -67,12 +74,26 @@ pub async fn run(dir: &std::path::Path, recipients: u64, clicks: u64, events: u6
     store.create_campaign(&campaign, &change).await?;
 
     let seeded = Instant::now();
-    seed(&url, &account.id.to_string(), &campaign.id.to_string(), recipients, clicks, events).await?;
-    println!("seeded recipients={recipients} clicks={clicks} events={events} in {:.1}s", seeded.elapsed().as_secs_f64());
+    seed(
+        &url,
+        &account.id.to_string(),
+        &campaign.id.to_string(),
+        recipients,
+        clicks,
+        events,
+    )
+    .await?;
+    println!(
+        "seeded recipients={recipients} clicks={clicks} events={events} in {:.1}s",
+        seeded.elapsed().as_secs_f64()
+    );
 
     let state = tern_testkit::state_for(store.clone(), dir, "http://127.0.0.1:8080");
     let id = campaign.id.to_string();
-    let pool = SqlitePoolOptions::new().max_connections(1).connect(&url).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await?;
     let (mut baseline, mut figures_s, mut report_s) = (Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     for _ in 0..5 {
@@ -87,27 +108,76 @@ pub async fn run(dir: &std::path::Path, recipients: u64, clicks: u64, events: u6
         figures::load(store.as_ref(), account.id, &[campaign.id], true).await?;
         figures_s.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        let r = report::report(&state, &account, &id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let r = report::report(&state, &account, &id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         report_s.push(t.elapsed().as_secs_f64());
         last = Some(r);
     }
     let r = last.context("a report")?;
     println!(
         "report sent={} delivered={} holdout={} human_clicks={} bot_clicks={} conversions={} revenue={:.2} lift={:?}",
-        r.sent, r.delivered, r.holdout, r.human_clicks, r.bot_clicks, r.conversions, r.revenue,
+        r.sent,
+        r.delivered,
+        r.holdout,
+        r.human_clicks,
+        r.bot_clicks,
+        r.conversions,
+        r.revenue,
         r.lift.as_ref().map(|l| (l.sent_rate, l.holdout_rate))
     );
     let (b, f, t) = (median(baseline), median(figures_s), median(report_s));
     println!(
         "baseline_count_median_ms={:.0} figures_median_ms={:.0} report_median_ms={:.0} figures_ratio={:.1} report_ratio={:.1}",
-        b * 1e3, f * 1e3, t * 1e3, f / b, t / b
+        b * 1e3,
+        f * 1e3,
+        t * 1e3,
+        f / b,
+        t / b
+    );
+
+    // Where the report's time goes: each of its reads once.
+    let mut parts = Vec::new();
+    let t = Instant::now();
+    store.report_totals(account.id, campaign.id).await?;
+    parts.push(("totals", t.elapsed()));
+    let t = Instant::now();
+    let start = now - chrono::Duration::hours(2);
+    store
+        .timeline(account.id, campaign.id, start, chrono::Duration::minutes(5))
+        .await?;
+    parts.push(("timeline", t.elapsed()));
+    let t = Instant::now();
+    tern_app::campaigns::attribution::clicks(store.as_ref(), account.id, campaign.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    parts.push(("clicks", t.elapsed()));
+    let t = Instant::now();
+    let goal = tern_app::campaigns::attribution::goal_of(&campaign).context("a goal")?;
+    tern_app::campaigns::attribution::earned(store.as_ref(), account.id, &campaign, &goal, "USD")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    parts.push(("attribution", t.elapsed()));
+    println!(
+        "parts {}",
+        parts
+            .iter()
+            .map(|(name, d)| format!("{name}_ms={:.0}", d.as_secs_f64() * 1e3))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
 
     let rss_before = peak_rss_mb();
     let t = Instant::now();
-    let mut export = recipients::export(&state, &account, &id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut export = recipients::export(&state, &account, &id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (mut rows, mut bytes) = (0u64, 0usize);
-    while let Some(text) = export.next_rows().await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
+    while let Some(text) = export
+        .next_rows()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
         rows += text.lines().count() as u64;
         bytes += text.len();
     }
@@ -126,8 +196,18 @@ pub async fn run(dir: &std::path::Path, recipients: u64, clicks: u64, events: u6
 /// every tenth held out, every 33rd undelivered), a link for each clicked message with one hit
 /// (every tenth by a previewer), and orders an hour after delivery (or after when a held-out
 /// message would have gone) by evenly spread recipients, a sixth of them held out.
-async fn seed(url: &str, account: &str, campaign: &str, n: u64, clicks: u64, events: u64) -> anyhow::Result<()> {
-    let pool = SqlitePoolOptions::new().max_connections(1).connect(url).await?;
+async fn seed(
+    url: &str,
+    account: &str,
+    campaign: &str,
+    n: u64,
+    clicks: u64,
+    events: u64,
+) -> anyhow::Result<()> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
     let start = Utc::now().timestamp_millis() - 3_600_000;
     let mut tx = pool.begin().await?;
     sqlx::query(
@@ -166,7 +246,7 @@ async fn seed(url: &str, account: &str, campaign: &str, n: u64, clicks: u64, eve
     sqlx::query(
         "INSERT INTO links (code, account_id, campaign_id, contact_id, url, created_at, message_id) \
          SELECT 'L' || id, $1, $2, contact_id, 'https://shop.example/sale', $3, id FROM messages \
-         WHERE campaign_id = $2 AND state = 'sent' AND id % $4 = 1 LIMIT $5",
+         WHERE campaign_id = $2 AND state = 'sent' AND id % $4 = 1 ORDER BY id LIMIT $5",
     )
     .bind(account)
     .bind(campaign)
@@ -196,7 +276,7 @@ async fn seed(url: &str, account: &str, campaign: &str, n: u64, clicks: u64, eve
          json_object('total', 10 + id % 90, 'currency', 'USD'), COALESCE(sent_at, due_at) + 3600000, \
          COALESCE(sent_at, due_at) + 3600000 FROM messages WHERE campaign_id = $2 \
          AND (id % $3 = 7 OR id % ($3 * 5) = 0) \
-         LIMIT $4",
+         ORDER BY id LIMIT $4",
     )
     .bind(account)
     .bind(campaign)

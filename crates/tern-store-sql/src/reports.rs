@@ -299,18 +299,11 @@ macro_rules! reports {
                 account: AccountId,
                 campaign: CampaignId,
             ) -> StoreResult<ReportTotals> {
-                let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
-                    "SELECT MIN(sent_at), MAX(COALESCE(delivered_at, sent_at)) FROM messages \
-                     WHERE campaign_id = $1 AND account_id = $2 AND test = 0 AND state = 'sent'",
-                )
-                .bind(campaign.to_string())
-                .bind(account.to_string())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(map_error)?;
-                let billed: Vec<(String, i64, i64)> = sqlx::query_as(
+                // One pass over the sent messages: what each sender billed, and the span.
+                let billed: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
                     "SELECT sender, CAST(CASE WHEN media = '[]' THEN 0 ELSE 1 END AS BIGINT), \
-                     CAST(SUM(CASE WHEN media = '[]' THEN units ELSE 1 END) AS BIGINT) \
+                     CAST(SUM(CASE WHEN media = '[]' THEN units ELSE 1 END) AS BIGINT), \
+                     MIN(sent_at), MAX(COALESCE(delivered_at, sent_at)) \
                      FROM messages WHERE campaign_id = $1 AND account_id = $2 AND test = 0 \
                      AND state = 'sent' GROUP BY 1, 2 ORDER BY 1, 2",
                 )
@@ -319,11 +312,14 @@ macro_rules! reports {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_error)?;
+                let first = billed.iter().map(|b| b.3).min();
+                let last = billed.iter().map(|b| b.4).max();
+                // From the opt-outs (few) to the campaign's message of each (its unique key).
                 let (opt_outs,): (i64,) = sqlx::query_as(
-                    "SELECT COUNT(DISTINCT m.contact_id) FROM messages m WHERE m.campaign_id = $1 AND m.account_id = $2 AND m.test = 0 \
-                     AND m.state = 'sent' AND EXISTS (SELECT 1 FROM consent_changes cc \
-                       WHERE cc.contact_id = m.contact_id AND cc.consent = 'unsubscribed' \
-                       AND cc.changed_at >= m.sent_at)",
+                    "SELECT COUNT(DISTINCT m.contact_id) FROM consent_changes cc \
+                     JOIN messages m ON m.campaign_id = $1 AND m.contact_id = cc.contact_id \
+                     AND m.account_id = $2 AND m.test = 0 AND m.state = 'sent' \
+                     AND cc.changed_at >= m.sent_at WHERE cc.consent = 'unsubscribed'",
                 )
                 .bind(campaign.to_string())
                 .bind(account.to_string())
@@ -334,7 +330,7 @@ macro_rules! reports {
                     opt_outs: opt_outs as u64,
                     billed: billed
                         .into_iter()
-                        .map(|(sender, mms, units)| Billed {
+                        .map(|(sender, mms, units, _, _)| Billed {
                             sender,
                             mms: mms != 0,
                             units: units as u64,
@@ -354,26 +350,27 @@ macro_rules! reports {
             ) -> StoreResult<TimelineCounts> {
                 let width = width.num_milliseconds().max(1);
                 let mut buckets: std::collections::BTreeMap<u32, (u64, u64)> = Default::default();
-                for (column, delivered) in [("sent_at", false), ("delivered_at", true)] {
-                    let rows: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-                        "SELECT ({column} - $3) / $4, COUNT(*) FROM messages \
-                         WHERE campaign_id = $1 AND account_id = $2 AND test = 0 \
-                         AND state = 'sent' AND {column} >= $3 GROUP BY 1"
-                    )))
-                    .bind(campaign.to_string())
-                    .bind(account.to_string())
-                    .bind(decode::millis(start))
-                    .bind(width)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_error)?;
-                    for (bucket, count) in rows {
-                        let entry = buckets.entry(bucket as u32).or_default();
-                        if delivered {
-                            entry.1 += count as u64;
-                        } else {
-                            entry.0 += count as u64;
-                        }
+                // One pass: the sent bucket and the delivered bucket of each message, counted
+                // by pairs (at most the chart's points squared).
+                let rows: Vec<(Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+                    "SELECT CASE WHEN sent_at >= $3 THEN (sent_at - $3) / $4 END, \
+                     CASE WHEN delivered_at >= $3 THEN (delivered_at - $3) / $4 END, COUNT(*) \
+                     FROM messages WHERE campaign_id = $1 AND account_id = $2 AND test = 0 \
+                     AND state = 'sent' GROUP BY 1, 2",
+                )
+                .bind(campaign.to_string())
+                .bind(account.to_string())
+                .bind(decode::millis(start))
+                .bind(width)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+                for (sent, delivered, count) in rows {
+                    if let Some(bucket) = sent {
+                        buckets.entry(bucket as u32).or_default().0 += count as u64;
+                    }
+                    if let Some(bucket) = delivered {
+                        buckets.entry(bucket as u32).or_default().1 += count as u64;
                     }
                 }
                 Ok(buckets.into_iter().map(|(b, (s, d))| (b, s, d)).collect())

@@ -28,3 +28,7 @@ CREATE TABLE message_statuses (
 
 -- A goal's events are found by name and time, not by scanning an account's events.
 CREATE INDEX events_goal ON events (account_id, name, occurred_at);
+
+-- A campaign's figures by reason and error code are read from this index alone.
+DROP INDEX messages_campaign_state;
+CREATE INDEX messages_campaign_figures ON messages (campaign_id, test, state, provider_status, reason, error_code);
