@@ -397,7 +397,8 @@ mod tests {
     fn buckets_are_round_and_at_most_the_chart_s_points() {
         assert_eq!(bucket_width(TimeDelta::seconds(30)).num_seconds(), 60);
         assert_eq!(bucket_width(TimeDelta::hours(3)).num_seconds(), 300);
-        assert_eq!(bucket_width(TimeDelta::days(2)).num_seconds(), 3600);
+        assert_eq!(bucket_width(TimeDelta::days(1)).num_seconds(), 3600);
+        assert_eq!(bucket_width(TimeDelta::days(2)).num_seconds(), 3 * 3600);
         for days in [1, 10, 100, 1000] {
             let span = TimeDelta::days(days);
             let width = bucket_width(span);
