@@ -2,6 +2,11 @@
 ALTER TABLE links ADD COLUMN message_id BIGINT;
 UPDATE links SET message_id = (SELECT m.id FROM messages m WHERE m.campaign_id = links.campaign_id
     AND m.contact_id = links.contact_id AND m.trigger_key = '');
+-- A triggered campaign's links: the contact's message whose text holds the code.
+UPDATE links SET message_id = (SELECT m.id FROM messages m WHERE m.campaign_id = links.campaign_id
+    AND m.contact_id = links.contact_id AND m.body LIKE '%/l/' || links.code || '%'
+    ORDER BY m.id LIMIT 1)
+WHERE message_id IS NULL AND contact_id IS NOT NULL;
 CREATE INDEX links_message ON links (message_id);
 
 -- Each hit's facts, kept so that a changed bot rule applies to the past too. Hits recorded
@@ -12,6 +17,8 @@ ALTER TABLE clicks ADD COLUMN accept_language BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE clicks ADD COLUMN address TEXT;
 UPDATE clicks SET message_id = (SELECT l.message_id FROM links l WHERE l.code = clicks.code);
 CREATE INDEX clicks_message ON clicks (message_id);
+-- Bursts: an address's hits around a moment, whichever campaign they were on.
+CREATE INDEX clicks_address ON clicks (address, clicked_at);
 
 -- When the carrier's receipt said delivered: where a goal's window starts, and a hit sooner than
 -- a person could tap is no person's.

@@ -23,14 +23,15 @@ macro_rules! reports {
         const TOUCHING: &str = "m.test = 0 AND (m.state = 'sent' \
             OR (m.state = 'skipped' AND m.reason = 'holdout'))";
 
-        const HIT_COLUMNS: &str = "h.message_id, h.clicked_at, h.head, h.user_agent, \
+        const HIT_COLUMNS: &str = "h.id, h.message_id, h.clicked_at, h.head, h.user_agent, \
             h.accept_language, h.address, m.delivered_at";
 
-        type HitRow = (Option<i64>, i64, i64, Option<String>, i64, Option<String>, Option<i64>);
+        type HitRow = (i64, Option<i64>, i64, i64, Option<String>, i64, Option<String>, Option<i64>);
 
         fn hit_record(row: HitRow) -> StoreResult<HitRecord> {
-            let (message, at, head, agent, language, address, delivered) = row;
+            let (id, message, at, head, agent, language, address, delivered) = row;
             Ok(HitRecord {
+                id,
                 message_id: message,
                 at: decode::time(at)?,
                 head: head != 0,
@@ -120,8 +121,8 @@ macro_rules! reports {
                 campaign: CampaignId,
             ) -> StoreResult<Vec<HitRecord>> {
                 let rows: Vec<HitRow> = sqlx::query_as(AssertSqlSafe(format!(
-                    "SELECT {HIT_COLUMNS} FROM clicks h LEFT JOIN messages m ON m.id = h.message_id \
-                     WHERE h.campaign_id = $1 AND h.campaign_id IN \
+                    "SELECT {HIT_COLUMNS} FROM clicks h JOIN messages m ON m.id = h.message_id \
+                     AND m.test = 0 WHERE h.campaign_id = $1 AND h.campaign_id IN \
                      (SELECT id FROM campaigns WHERE account_id = $2) ORDER BY h.clicked_at, h.id"
                 )))
                 .bind(campaign.to_string())
@@ -130,6 +131,52 @@ macro_rules! reports {
                 .await
                 .map_err(map_error)?;
                 rows.into_iter().map(hit_record).collect()
+            }
+
+            async fn hits_near(
+                &self,
+                account: AccountId,
+                hits: &[HitRecord],
+                around: chrono::Duration,
+            ) -> StoreResult<Vec<HitRecord>> {
+                // Per address, the span its loaded hits cover, widened by `around`.
+                let mut spans: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+                for hit in hits {
+                    if let Some(address) = hit.address.as_deref() {
+                        let at = decode::millis(hit.at);
+                        let span = spans.entry(address).or_insert((at, at));
+                        span.0 = span.0.min(at);
+                        span.1 = span.1.max(at);
+                    }
+                }
+                let around = around.num_milliseconds();
+                let spans: Vec<_> = spans.into_iter().collect();
+                let mut near = Vec::new();
+                for chunk in spans.chunks(BATCH_ROWS) {
+                    let mut query = QueryBuilder::<Db>::new("WITH u(address, low, high) AS (");
+                    push_rows(
+                        &mut query,
+                        vec![
+                            Column::Text(chunk.iter().map(|(a, _)| Some((*a).to_owned())).collect()),
+                            Column::Int(chunk.iter().map(|(_, s)| Some(s.0 - around)).collect()),
+                            Column::Int(chunk.iter().map(|(_, s)| Some(s.1 + around)).collect()),
+                        ],
+                    );
+                    query.push(format!(
+                        ") SELECT {HIT_COLUMNS} FROM u JOIN clicks h ON h.address = u.address \
+                         AND h.clicked_at >= u.low AND h.clicked_at <= u.high \
+                         JOIN campaigns c ON c.id = h.campaign_id AND c.account_id = "
+                    ));
+                    query
+                        .push_bind(account.to_string())
+                        .push(" LEFT JOIN messages m ON m.id = h.message_id");
+                    let rows: Vec<HitRow> =
+                        query.build_query_as().fetch_all(&self.pool).await.map_err(map_error)?;
+                    for row in rows {
+                        near.push(hit_record(row)?);
+                    }
+                }
+                Ok(near)
             }
 
             async fn message_hits(
@@ -163,7 +210,8 @@ macro_rules! reports {
                 window: chrono::Duration,
             ) -> StoreResult<Vec<GoalEvent>> {
                 // From the goal's events (by name and time: the events_goal index), each asked
-                // whether one of the campaign's messages to its contact holds it.
+                // whether one of the campaign's messages to its contact holds it in its window
+                // from the delivery, or from one of its clicks (which the caller judges human).
                 let rows: Vec<(i64, i64, String, i64, String)> =
                     sqlx::query_as(AssertSqlSafe(format!(
                         "SELECT e.id, e.contact_id, e.name, e.occurred_at, \
@@ -173,7 +221,10 @@ macro_rules! reports {
                            WHERE m.campaign_id = $3 AND {TOUCHING}) \
                          AND EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = $3 \
                            AND m.contact_id = e.contact_id AND {TOUCHING} \
-                           AND e.occurred_at >= {TOUCH} AND e.occurred_at <= {TOUCH} + $4) \
+                           AND ((e.occurred_at >= {TOUCH} AND e.occurred_at <= {TOUCH} + $4) \
+                           OR EXISTS (SELECT 1 FROM clicks h WHERE h.message_id = m.id \
+                             AND e.occurred_at >= h.clicked_at \
+                             AND e.occurred_at <= h.clicked_at + $4))) \
                          ORDER BY e.occurred_at, e.id"
                     )))
                     .bind(account.to_string())

@@ -34,6 +34,7 @@ pub struct NewHit {
 /// A stored hit with what classifying it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HitRecord {
+    pub id: i64,
     pub message_id: Option<i64>,
     pub at: DateTime<Utc>,
     pub head: bool,
@@ -131,11 +132,20 @@ pub trait Reports: Send + Sync {
     async fn link_target(&self, code: &str) -> StoreResult<String>;
     /// Records hits in one transaction; a code that names no link is ignored.
     async fn record_hits(&self, hits: &[NewHit]) -> StoreResult<()>;
-    /// Every hit on the campaign's links.
+    /// Every hit on the campaign's links (test messages' aside).
     async fn campaign_hits(
         &self,
         account: AccountId,
         campaign: CampaignId,
+    ) -> StoreResult<Vec<HitRecord>>;
+    /// The account's hits from the addresses of `hits` within `around` of any of them from the
+    /// same address (themselves included): what judging them as bursts needs, whichever
+    /// campaign's report loaded them.
+    async fn hits_near(
+        &self,
+        account: AccountId,
+        hits: &[HitRecord],
+        around: chrono::Duration,
     ) -> StoreResult<Vec<HitRecord>>;
     /// Every hit on these messages' links.
     async fn message_hits(
@@ -143,8 +153,8 @@ pub trait Reports: Send + Sync {
         account: AccountId,
         messages: &[i64],
     ) -> StoreResult<Vec<HitRecord>>;
-    /// Events called `name` by the campaign's recipients (sent or held out) no earlier than
-    /// their touch and no later than `window` after it.
+    /// Events called `name` by the campaign's recipients (sent or held out) within `window`
+    /// after their touch, or after a hit on their message's links.
     async fn goal_events(
         &self,
         account: AccountId,

@@ -5,13 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use tern_domain::{
     campaign::steps::check_goals,
     goals::{
         Goal,
         attribution::{Touch, credit},
-        hits::{BotReason, Hit, classify},
+        hits::{BURST_WINDOW, BotReason, Hit, classify},
         revenue::revenue,
     },
     ids::{AccountId, CampaignId},
@@ -19,9 +19,6 @@ use tern_domain::{
 use tern_store::{CampaignRecord, GoalEvent, HitRecord, Store, TouchRecord};
 
 use crate::AppResult;
-
-/// The longest goal window a step allows: how far back a conversion's touches are looked for.
-const LONGEST_WINDOW: TimeDelta = TimeDelta::days(30);
 
 /// A campaign's hits, classified.
 #[derive(Debug, Default)]
@@ -73,16 +70,39 @@ fn facts(hit: &HitRecord) -> Hit {
     }
 }
 
+/// The reasons each of `hits` is not a person's (empty: a person's). Bursts are judged with
+/// the account's other hits from the same addresses around them, so that a hit reads the same
+/// in every report that loads it.
+async fn classified(
+    store: &dyn Store,
+    account: AccountId,
+    hits: &[HitRecord],
+) -> AppResult<Vec<Vec<BotReason>>> {
+    let mut all: Vec<HitRecord> = store.hits_near(account, hits, BURST_WINDOW).await?;
+    let known: HashSet<i64> = all.iter().map(|h| h.id).collect();
+    all.extend(hits.iter().filter(|h| !known.contains(&h.id)).cloned());
+    let facts: Vec<Hit> = all.iter().map(facts).collect();
+    let by_id: HashMap<i64, Vec<BotReason>> =
+        all.iter().map(|h| h.id).zip(classify(&facts)).collect();
+    Ok(hits
+        .iter()
+        .map(|h| by_id.get(&h.id).cloned().unwrap_or_default())
+        .collect())
+}
+
 /// Human click times per message of these hits.
-fn human_clicks(hits: &[HitRecord]) -> HashMap<i64, Vec<DateTime<Utc>>> {
-    let facts: Vec<Hit> = hits.iter().map(facts).collect();
+async fn human_clicks(
+    store: &dyn Store,
+    account: AccountId,
+    hits: &[HitRecord],
+) -> AppResult<HashMap<i64, Vec<DateTime<Utc>>>> {
     let mut by_message: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
-    for (hit, reasons) in hits.iter().zip(classify(&facts)) {
+    for (hit, reasons) in hits.iter().zip(classified(store, account, hits).await?) {
         if let (Some(message), true) = (hit.message_id, reasons.is_empty()) {
             by_message.entry(message).or_default().push(hit.at);
         }
     }
-    by_message
+    Ok(by_message)
 }
 
 /// Classifies the campaign's hits.
@@ -92,9 +112,8 @@ pub async fn clicks(
     campaign: CampaignId,
 ) -> AppResult<Clicks> {
     let hits = store.campaign_hits(account, campaign).await?;
-    let facts: Vec<Hit> = hits.iter().map(facts).collect();
     let mut clicks = Clicks::default();
-    for (hit, reasons) in hits.iter().zip(classify(&facts)) {
+    for (hit, reasons) in hits.iter().zip(classified(store, account, &hits).await?) {
         if reasons.is_empty() {
             clicks.human += 1;
             clicks.human_times.push(hit.at);
@@ -126,14 +145,16 @@ pub async fn earned(
         .filter(|e| goal.matches(&e.name, &e.properties))
         .collect();
     let mut earned = Earned::default();
-    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+    let Some(last) = events.last() else {
         return Ok(earned);
     };
     let mut contacts: Vec<_> = events.iter().map(|e| e.contact_id).collect();
     contacts.sort_unstable();
     contacts.dedup();
+    // Every earlier touch of these contacts: a click long after its delivery still opens a
+    // window.
     let touches = store
-        .contact_touches(account, &contacts, first.at - LONGEST_WINDOW, last.at)
+        .contact_touches(account, &contacts, DateTime::UNIX_EPOCH, last.at)
         .await?;
 
     // Every campaign that touched these contacts competes for their conversions with its own
@@ -155,7 +176,7 @@ pub async fn earned(
         .filter(|t| !t.holdout)
         .map(|t| t.message_id)
         .collect();
-    let clicks = human_clicks(&store.message_hits(account, &sent).await?);
+    let clicks = human_clicks(store, account, &store.message_hits(account, &sent).await?).await?;
 
     let mut by_contact: HashMap<_, Vec<&TouchRecord>> = HashMap::new();
     for touch in &touches {

@@ -146,8 +146,8 @@ pub async fn page(
                 .copied()
                 .filter(|m| *m > after)
                 .collect();
+            // All of them: the state and reason filters then apply before the limit.
             ids.sort_unstable();
-            ids.truncate(limit as usize);
             query.only = Some(ids);
             state
                 .store
@@ -293,11 +293,12 @@ impl Export {
 }
 
 /// A field quoted where CSV needs it, and kept from being read as a formula by spreadsheets
-/// (a leading `=`, `+`, `-` or `@` gets a `'`, except a phone number's `+`).
+/// (a leading `=`, `+`, `-`, `@`, tab or carriage return gets a `'`, except a phone number's
+/// `+`).
 fn csv_field(value: &str) -> String {
     let phone = value.starts_with('+') && value[1..].bytes().all(|b| b.is_ascii_digit());
     let value = match value.chars().next() {
-        Some('=' | '+' | '-' | '@') if !phone => format!("'{value}"),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !phone => format!("'{value}"),
         _ => value.to_owned(),
     };
     if value.contains([',', '"', '\n', '\r']) {
@@ -317,5 +318,6 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("+1 cmd"), "'+1 cmd");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
     }
 }

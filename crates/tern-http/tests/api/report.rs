@@ -319,6 +319,21 @@ async fn each_order_is_credited_to_one_message_and_previews_are_not_clicks() {
     assert_eq!(ra["conversions"], 3, "{ra}");
     assert_eq!(ra["assisted_conversions"], 0, "{ra}");
 
+    // A click opens a window of its own: with an hour's window, A's delivery three hours ago
+    // holds nothing, u1's click just now still holds u1's order.
+    let goal = |hours: u32| json!({"event": "Order Completed", "window_hours": hours, "revenue_property": "total"});
+    put_step(&app, key, &a, "goals", goal(1)).await;
+    let ra = report(&app, key, &a).await;
+    assert_eq!(
+        (
+            ra["conversions"].as_u64(),
+            ra["assisted_conversions"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "{ra}"
+    );
+    put_step(&app, key, &a, "goals", goal(72)).await;
+
     // A goal that is not complete is refused after launch, and the report keeps the last.
     let bad = app
         .call(

@@ -241,8 +241,49 @@ pub async fn a_reports_facts_are_its_own_touches_events_statuses_and_buckets(sto
         accept_language: true,
         address: None,
     };
-    store.record_hits(&[hit]).await.unwrap();
+    store.record_hits(&[hit.clone()]).await.unwrap();
     let hits = store.message_hits(acme, &[first]).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].delivered_at, Some(at(160)));
+    // Around a hit: the account's hits from its address within the span, whatever the link.
+    let second = NewHit {
+        code: format!("code{}", ids[1].0),
+        at: at(205),
+        address: Some("192.0.2.1".into()),
+        ..hit.clone()
+    };
+    let far = NewHit {
+        at: at(300),
+        ..second.clone()
+    };
+    store.record_hits(&[second, far]).await.unwrap();
+    let mine = NewHit {
+        address: Some("192.0.2.1".into()),
+        ..hit
+    };
+    store.record_hits(&[mine]).await.unwrap();
+    let probe = store
+        .message_hits(acme, &[first])
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.address.is_some())
+        .collect::<Vec<_>>();
+    let near = store
+        .hits_near(acme, &probe, Duration::seconds(10))
+        .await
+        .unwrap();
+    let mut times: Vec<i64> = near
+        .iter()
+        .map(|h| h.at.timestamp() - at(0).timestamp())
+        .collect();
+    times.sort_unstable();
+    assert_eq!(times, [200, 205]);
+    assert!(
+        store
+            .hits_near(globex, &probe, Duration::seconds(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
