@@ -241,7 +241,7 @@ pub async fn a_reports_facts_are_its_own_touches_events_statuses_and_buckets(sto
         accept_language: true,
         address: None,
     };
-    store.record_hits(&[hit.clone()]).await.unwrap();
+    store.record_hits(std::slice::from_ref(&hit)).await.unwrap();
     let hits = store.message_hits(acme, &[first]).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].delivered_at, Some(at(160)));
