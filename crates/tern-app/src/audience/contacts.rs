@@ -135,7 +135,7 @@ pub struct ContactRequest {
     /// In E.164, or national with `default_region`.
     pub phone: Option<String>,
     /// Merged into the stored attributes; `null` removes one.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<Value>,
     /// `subscribed`, `unsubscribed` or `unknown`. A contact who opted out (by any source) is
     /// subscribed again only with `consent_proof`; without it the consent stays and the answer

@@ -19,6 +19,28 @@ async fn the_openapi_document_is_valid_openapi_3_and_lists_the_routes() {
         assert!(paths.contains_key(path), "{path} missing");
     }
     assert!(doc.body["paths"]["/api/v1/settings"]["patch"]["requestBody"].is_object());
+    // Regression (found by Schemathesis): a contact upsert without `attributes` is accepted,
+    // so the document must not call it required.
+    let upsert = &doc.body["components"]["schemas"]["ContactRequest"];
+    assert!(upsert["properties"]["attributes"].is_object(), "{upsert}");
+    assert!(
+        !upsert["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|f| f == "attributes")),
+        "{upsert}"
+    );
+    // The report's routes, and the export's type.
+    for path in ["report", "recipients", "export.csv"] {
+        assert!(
+            paths.contains_key(&format!("/api/v1/campaigns/{{campaign_id}}/{path}")),
+            "{path}"
+        );
+    }
+    let export = &doc.body["paths"]["/api/v1/campaigns/{campaign_id}/export.csv"]["get"];
+    assert!(
+        export["responses"]["200"]["content"]["text/csv"].is_object(),
+        "{export}"
+    );
 
     // The official validator, when .ci/run has installed it.
     if std::env::var("TERN_VALIDATE_OPENAPI").as_deref() == Ok("1") {
