@@ -112,7 +112,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     api.call(
         Method::PUT,
         &format!("/api/v1/campaigns/{sent}/steps/launch"),
-        json!({"send_at": "now"}),
+        json!({"send_at": "now", "holdout_percent": 10}),
     )
     .await?;
     api.call(
@@ -131,10 +131,118 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     triggered(&api, "Welcome", "welcome", json!({"delay_minutes": 0}), json!({
         "body": "Welcome! Your first order ships free with code HELLO: https://shop.example/new",
     }), None).await?;
+    // The sent campaign's recipients answer once the sandbox has delivered it, so that its
+    // report has clicks, orders and a lift to show.
+    tokio::spawn(async move {
+        if let Err(error) = respond(&api, &tracking, &sent).await {
+            tracing::warn!(%error, "the demo's shoppers did not answer the sent campaign");
+        }
+    });
     Ok(Some(DemoLogin {
         email: EMAIL.to_owned(),
         password,
     }))
+}
+
+/// What the demo's shoppers do after the sent campaign: a quarter of those it reached tap its
+/// link on their phones (and iMessage previews some), one in six of them orders, and one in
+/// eight of those held out orders anyway.
+async fn respond(api: &Client, tracking: &Client, campaign: &str) -> anyhow::Result<()> {
+    let settled = std::time::Instant::now();
+    loop {
+        let p = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/campaigns/{campaign}/progress"),
+                Value::Null,
+            )
+            .await?;
+        let count = |k: &str| p[k].as_u64().unwrap_or(0);
+        if p["audience_written"] == true
+            && count("queued") + count("sending") == 0
+            && count("sent") == count("delivered") + count("undelivered")
+        {
+            break;
+        }
+        anyhow::ensure!(
+            settled.elapsed().as_secs() < 300,
+            "not delivered after 5 minutes"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    // Later than a person could tap after the receipt.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let messages = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/campaigns/{campaign}/messages?limit=1000"),
+            Value::Null,
+        )
+        .await?;
+    let mut orders = Vec::new();
+    for (i, m) in messages.as_array().into_iter().flatten().enumerate() {
+        let Some(contact) = m["contact_id"].as_i64() else {
+            continue;
+        };
+        let held_out = m["reason"] == "holdout";
+        let delivered = m["provider_status"] == "delivered";
+        let link = m["body"]
+            .as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+            .find_map(|w| w.split_once("/l/").map(|(_, code)| code.to_owned()));
+        let taps = delivered && i % 4 == 0;
+        if let (true, Some(code)) = (delivered && i % 10 == 3, &link) {
+            follow(api, code, PREVIEWER).await?;
+        }
+        if let (true, Some(code)) = (taps, &link) {
+            follow(api, code, PHONE).await?;
+        }
+        if (taps && i % 24 == 0) || (held_out && i % 8 == 0) || (delivered && i % 30 == 7) {
+            let person = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/contacts/{contact}"),
+                    Value::Null,
+                )
+                .await?;
+            let Some(user) = person["external_id"].as_str() else {
+                continue;
+            };
+            orders.push(
+                json!({"type": "track", "userId": user, "event": "Order Completed",
+                "properties": {"order_id": format!("demo-{campaign}-{contact}"),
+                    "total": 20 + (contact % 9) * 15, "currency": "USD"}}),
+            );
+        }
+    }
+    for batch in orders.chunks(100) {
+        tracking
+            .call(Method::POST, "/v1/batch", json!({ "batch": batch }))
+            .await?;
+    }
+    Ok(())
+}
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
+    (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const PREVIEWER: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 \
+    (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0";
+
+/// A tracked link opened by a client with this user agent (the redirect is not followed).
+async fn follow(api: &Client, code: &str, agent: &str) -> anyhow::Result<()> {
+    let request = Request::builder()
+        .uri(format!("/l/{code}"))
+        .header(header::USER_AGENT, agent)
+        .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .body(Body::empty())?;
+    let response = api.router.clone().oneshot(request).await?;
+    anyhow::ensure!(
+        response.status().is_redirection(),
+        "a demo link answered {}",
+        response.status()
+    );
+    Ok(())
 }
 
 /// Calls the app's own router, as a client would over HTTP.

@@ -307,7 +307,7 @@ macro_rules! reports {
                     query.push(" AND reason = ").push_bind(reason.clone());
                 }
                 if let Some(only) = &q.only {
-                    // The caller pages these itself: at most a page of them.
+                    // A campaign's converted messages: as many as its conversions.
                     query.push(" AND id");
                     push_in_ids(&mut query, only);
                 }

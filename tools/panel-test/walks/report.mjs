@@ -31,8 +31,20 @@ export default async function walk({ page, base, shot, assert, api }) {
     }
   }
 
+  // The demo's shoppers answer the campaign by themselves once it is delivered (taps, orders):
+  // the page and the API are compared once the report stops moving.
+  const still = Date.now() + 30000;
+  let before = JSON.stringify(await api('GET', `/campaigns/${campaign.id}/report`));
+  for (;;) {
+    await page.waitForTimeout(1500);
+    const now = JSON.stringify(await api('GET', `/campaigns/${campaign.id}/report`));
+    if (now === before) break;
+    assert.ok(Date.now() < still, 'the report settles');
+    before = now;
+  }
   await page.goto(`${base}/campaigns/${campaign.id}`);
   const report = await api('GET', `/campaigns/${campaign.id}/report`);
+  assert.ok(report.conversions > 0 && report.holdout > 0 && report.lift, `the demo's shoppers answered: ${JSON.stringify(report)}`);
   const shown = async (name) => (await page.locator(`[data-report="${name}"]`).textContent()).trim();
   assert.equal(await shown('sent'), String(report.sent));
   assert.equal(await shown('delivered'), String(report.delivered));

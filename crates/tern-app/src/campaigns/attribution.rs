@@ -223,15 +223,17 @@ pub async fn earned(
                 .revenue_property
                 .as_deref()
                 .and_then(|p| revenue(&event.properties, p, currency));
+            // Saturating: revenue comes from events anyone with the write key can send.
             if let Some(money) = money {
                 if money.currency == currency {
-                    earned.revenue_micros += money.micros;
-                    entry.1 += money.micros;
+                    earned.revenue_micros = earned.revenue_micros.saturating_add(money.micros);
+                    entry.1 = entry.1.saturating_add(money.micros);
                 } else {
-                    *earned
+                    let other = earned
                         .other_revenue_micros
                         .entry(money.currency)
-                        .or_default() += money.micros;
+                        .or_default();
+                    *other = other.saturating_add(money.micros);
                 }
             }
         } else if credit.assisted.iter().any(|m| ours(*m)) {
