@@ -277,6 +277,47 @@ pub async fn simulate_shopper(
     Ok(Redirect::to(&format!("/campaigns/{id}#triggers")).into_response())
 }
 
+/// A launched campaign's goal, as the report's form sends it.
+#[derive(Deserialize)]
+pub struct GoalForm {
+    csrf: String,
+    event: String,
+    window_hours: String,
+    #[serde(default)]
+    revenue_property: String,
+}
+
+/// Changes a launched campaign's goal (its property filters kept): the report then counts the
+/// past by it.
+pub async fn change_goal(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<GoalForm>,
+) -> Result<Response, PanelError> {
+    signed.check(&form.csrf)?;
+    let detail = drafts::get(&state, &signed.account, &id).await?;
+    let mut goal = detail
+        .steps
+        .iter()
+        .find(|s| s.step == "goals")
+        .and_then(|s| s.content.clone())
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let window = form.window_hours.trim();
+    goal["event"] = form.event.trim().into();
+    // A number as a number; anything else as typed, for the step's check to name.
+    goal["window_hours"] = window
+        .parse::<u64>()
+        .map_or_else(|_| window.into(), Value::from);
+    goal["revenue_property"] = match form.revenue_property.trim() {
+        "" => Value::Null,
+        property => property.into(),
+    };
+    drafts::save_step(&state, &signed.account, signed.actor(), &id, "goals", goal).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}#report")).into_response())
+}
+
 /// Archive: the campaign leaves the listing (it stays under the listing's Archived filter).
 pub async fn archive(
     State(state): State<AppState>,

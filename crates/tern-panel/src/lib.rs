@@ -41,6 +41,7 @@ fn routes() -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::open))
         .route("/campaigns/{id}/duplicate", post(campaigns::duplicate))
         .route("/campaigns/{id}/archive", post(campaigns::archive))
+        .route("/campaigns/{id}/goal", post(campaigns::change_goal))
         .route(
             "/campaigns/{id}/simulate-shopper",
             post(campaigns::simulate_shopper),

@@ -249,6 +249,69 @@ async fn every_step_page_and_campaign_page_renders_in_every_state() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains("queued, sending, sent"), "{page}");
 
+    // A launched campaign's goal changes from its page: a forged form or a bad window changes
+    // nothing, a good one is what the report counts by.
+    let (_, _, page) = browser.get(&format!("/campaigns/{finished}")).await;
+    assert!(page.contains("id=\"change-goal\""), "{page}");
+    let csrf = csrf_of(&page);
+    let goal = format!("/campaigns/{finished}/goal");
+    let (status, _, _) = browser
+        .form(
+            &goal,
+            &[
+                ("csrf", "forged"),
+                ("event", "Order Completed"),
+                ("window_hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for window in ["abc", "0", "100000", ""] {
+        let (status, _, page) = browser
+            .form(
+                &goal,
+                &[
+                    ("csrf", &csrf),
+                    ("event", "Order Completed"),
+                    ("window_hours", window),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{window}: {page}");
+    }
+    let (status, _, page) = browser
+        .form(
+            &goal,
+            &[("csrf", &csrf), ("event", ""), ("window_hours", "24")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let (status, headers, _) = browser
+        .form(
+            &goal,
+            &[
+                ("csrf", &csrf),
+                ("event", "Order Completed"),
+                ("window_hours", "24"),
+                ("revenue_property", "total"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/campaigns/{finished}#report").as_str()
+    );
+    let report = app
+        .get(&format!("/api/v1/campaigns/{finished}/report"), key)
+        .await;
+    assert_eq!(report.body["goal"]["window_hours"], 24, "{}", report.text);
+    assert_eq!(
+        report.body["goal"]["revenue_property"], "total",
+        "{}",
+        report.text
+    );
+
     // Regression: the Launch step answered 500 whenever the pre-launch check found a problem.
     let (status, _, page) = browser
         .get(&format!("/campaigns/{half}/steps/launch"))
