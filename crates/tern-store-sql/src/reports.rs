@@ -19,6 +19,8 @@ macro_rules! reports {
 
         /// A message's touch: delivered, else sent, else (held out) when it would have been.
         const TOUCH: &str = "COALESCE(m.delivered_at, m.sent_at, m.due_at)";
+        /// When a message went (or, held out, would have gone): no click or receipt is earlier.
+        const WENT: &str = "COALESCE(m.sent_at, m.due_at)";
         /// The messages that touch their recipient: sent, or held out.
         const TOUCHING: &str = "m.test = 0 AND (m.state = 'sent' \
             OR (m.state = 'skipped' AND m.reason = 'holdout'))";
@@ -139,18 +141,23 @@ macro_rules! reports {
                 hits: &[HitRecord],
                 around: chrono::Duration,
             ) -> StoreResult<Vec<HitRecord>> {
-                // Per address, the span its loaded hits cover, widened by `around`.
-                let mut spans: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
-                for hit in hits {
-                    if let Some(address) = hit.address.as_deref() {
-                        let at = decode::millis(hit.at);
-                        let span = spans.entry(address).or_insert((at, at));
-                        span.0 = span.0.min(at);
-                        span.1 = span.1.max(at);
+                // Per address, each hit's moment widened by `around`, overlapping ranges merged:
+                // an address seen a year apart is read around each time, not in between.
+                let around = around.num_milliseconds();
+                let mut moments: Vec<(&str, i64)> = hits
+                    .iter()
+                    .filter_map(|h| Some((h.address.as_deref()?, decode::millis(h.at))))
+                    .collect();
+                moments.sort_unstable();
+                let mut spans: Vec<(&str, (i64, i64))> = Vec::new();
+                for (address, at) in moments {
+                    match spans.last_mut() {
+                        Some((last, span)) if *last == address && at - around <= span.1 => {
+                            span.1 = at + around;
+                        }
+                        _ => spans.push((address, (at - around, at + around))),
                     }
                 }
-                let around = around.num_milliseconds();
-                let spans: Vec<_> = spans.into_iter().collect();
                 let mut near = Vec::new();
                 for chunk in spans.chunks(BATCH_ROWS) {
                     let mut query = QueryBuilder::<Db>::new("WITH u(address, low, high) AS (");
@@ -158,8 +165,8 @@ macro_rules! reports {
                         &mut query,
                         vec![
                             Column::Text(chunk.iter().map(|(a, _)| Some((*a).to_owned())).collect()),
-                            Column::Int(chunk.iter().map(|(_, s)| Some(s.0 - around)).collect()),
-                            Column::Int(chunk.iter().map(|(_, s)| Some(s.1 + around)).collect()),
+                            Column::Int(chunk.iter().map(|(_, s)| Some(s.0)).collect()),
+                            Column::Int(chunk.iter().map(|(_, s)| Some(s.1)).collect()),
                         ],
                     );
                     query.push(format!(
@@ -217,7 +224,7 @@ macro_rules! reports {
                         "SELECT e.id, e.contact_id, e.name, e.occurred_at, \
                          CAST(e.properties AS TEXT) FROM events e \
                          WHERE e.account_id = $1 AND e.name = $2 AND e.contact_id IS NOT NULL \
-                         AND e.occurred_at >= (SELECT MIN({TOUCH}) FROM messages m \
+                         AND e.occurred_at >= (SELECT MIN({WENT}) FROM messages m \
                            WHERE m.campaign_id = $3 AND {TOUCHING}) \
                          AND EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = $3 \
                            AND m.contact_id = e.contact_id AND {TOUCHING} \
@@ -263,11 +270,17 @@ macro_rules! reports {
                     ));
                     query.push_bind(account.to_string()).push(" AND m.contact_id");
                     push_in_ids(&mut query, chunk);
+                    // Went by `until`, and went since `since` or was clicked since: a click
+                    // opens a window of its own, however long after its message.
+                    let since = decode::millis(since);
                     query
-                        .push(format!(" AND {TOUCH} >= "))
-                        .push_bind(decode::millis(since))
-                        .push(format!(" AND {TOUCH} <= "))
-                        .push_bind(decode::millis(until));
+                        .push(format!(" AND {WENT} <= "))
+                        .push_bind(decode::millis(until))
+                        .push(format!(" AND ({WENT} >= "))
+                        .push_bind(since)
+                        .push(" OR EXISTS (SELECT 1 FROM clicks h WHERE h.message_id = m.id AND h.clicked_at >= ")
+                        .push_bind(since)
+                        .push("))");
                     let rows: Vec<(i64, String, i64, i64, String)> =
                         query.build_query_as().fetch_all(&self.pool).await.map_err(map_error)?;
                     for (id, campaign, contact, at, state) in rows {

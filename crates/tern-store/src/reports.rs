@@ -163,7 +163,7 @@ pub trait Reports: Send + Sync {
         window: chrono::Duration,
     ) -> StoreResult<Vec<GoalEvent>>;
     /// The touches of any campaign of the account (sent or held out, tests aside) on these
-    /// contacts between `since` and `until`.
+    /// contacts that went by `until`, and went since `since` or were clicked since.
     async fn contact_touches(
         &self,
         account: AccountId,

@@ -32,7 +32,12 @@ export default async function walk({ page, base, shot, assert, api }) {
   }
 
   // The demo's shoppers answer the campaign by themselves once it is delivered (taps, orders):
-  // the page and the API are compared once the report stops moving.
+  // the page and the API are compared once they have and the report stops moving.
+  const answered = Date.now() + 60000;
+  while ((await api('GET', `/campaigns/${campaign.id}/report`)).conversions === 0) {
+    assert.ok(Date.now() < answered, "the demo's shoppers order");
+    await page.waitForTimeout(500);
+  }
   const still = Date.now() + 30000;
   let before = JSON.stringify(await api('GET', `/campaigns/${campaign.id}/report`));
   for (;;) {

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tern_domain::{
-    campaign::steps::check_goals,
+    campaign::steps::{GOAL_WINDOW_HOURS, check_goals},
     goals::{
         Goal,
         attribution::{Touch, credit},
@@ -19,6 +19,9 @@ use tern_domain::{
 use tern_store::{CampaignRecord, GoalEvent, HitRecord, Store, TouchRecord};
 
 use crate::AppResult;
+
+/// The longest window a Goals step allows.
+const LONGEST_WINDOW: TimeDelta = TimeDelta::hours(GOAL_WINDOW_HOURS.1 as i64);
 
 /// A campaign's hits, classified.
 #[derive(Debug, Default)]
@@ -145,16 +148,16 @@ pub async fn earned(
         .filter(|e| goal.matches(&e.name, &e.properties))
         .collect();
     let mut earned = Earned::default();
-    let Some(last) = events.last() else {
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
         return Ok(earned);
     };
     let mut contacts: Vec<_> = events.iter().map(|e| e.contact_id).collect();
     contacts.sort_unstable();
     contacts.dedup();
-    // Every earlier touch of these contacts: a click long after its delivery still opens a
-    // window.
+    // The touches whose window could hold one of these events: sent within the longest window
+    // before it, or clicked since (a click opens a window of its own).
     let touches = store
-        .contact_touches(account, &contacts, DateTime::UNIX_EPOCH, last.at)
+        .contact_touches(account, &contacts, first.at - LONGEST_WINDOW, last.at)
         .await?;
 
     // Every campaign that touched these contacts competes for their conversions with its own

@@ -286,4 +286,13 @@ pub async fn a_reports_facts_are_its_own_touches_events_statuses_and_buckets(sto
             .unwrap()
             .is_empty()
     );
+    // A touch sent before `since` is still found when it was clicked since (its window starts
+    // at the click); one neither sent nor clicked since is not.
+    let clicked = store
+        .contact_touches(acme, &ids, at(150), at(400))
+        .await
+        .unwrap();
+    let mut found: Vec<ContactId> = clicked.iter().map(|t| t.contact_id).collect();
+    found.sort();
+    assert_eq!(found, [ids[0], ids[1]]);
 }
