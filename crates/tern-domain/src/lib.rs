@@ -16,3 +16,4 @@ pub mod secret;
 pub mod template;
 pub mod text;
 pub mod tracking;
+pub mod writer;
