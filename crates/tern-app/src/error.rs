@@ -37,9 +37,40 @@ pub enum AppError {
     /// where it happened.
     #[error("{0}")]
     Unavailable(String),
+    /// The AI endpoint failed, or is not there to call.
+    #[error("{message}")]
+    Ai { kind: AiFailure, message: String },
     /// A fault of ours: logged with its cause; callers show only that it happened.
     #[error("internal error")]
     Internal(String),
+}
+
+/// How the AI text generator failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AiFailure {
+    /// The operator configured no endpoint (`TERN_AI_URL`).
+    NotConfigured,
+    /// The account turned the generator off in its settings.
+    Off,
+    /// The endpoint cannot be reached, refused the request or answered 5xx.
+    Unavailable,
+    /// The endpoint did not answer within `TERN_AI_TIMEOUT_SECS`.
+    Timeout,
+    /// The endpoint answered something that holds no drafts.
+    BadOutput,
+}
+
+impl AiFailure {
+    /// The code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotConfigured => "ai_not_configured",
+            Self::Off => "ai_off",
+            Self::Unavailable => "ai_unavailable",
+            Self::Timeout => "ai_timeout",
+            Self::BadOutput => "ai_bad_output",
+        }
+    }
 }
 
 impl AppError {
@@ -48,6 +79,14 @@ impl AppError {
         match self {
             Self::Internal(cause) => format!("internal error: {cause}"),
             other => other.to_string(),
+        }
+    }
+
+    /// The AI endpoint failed as `kind` says.
+    pub fn ai(kind: AiFailure, message: impl Into<String>) -> Self {
+        Self::Ai {
+            kind,
+            message: message.into(),
         }
     }
 

@@ -15,10 +15,11 @@ pub mod media;
 pub mod operator;
 pub mod settings;
 mod state;
+pub mod writer;
 
 pub use actor::Actor;
 pub use clock::Clock;
-pub use error::{AppError, AppResult, InternalCause};
+pub use error::{AiFailure, AppError, AppResult, InternalCause};
 pub use state::AppState;
 
 /// `N` random bytes from the operating system.

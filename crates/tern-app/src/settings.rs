@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tern_domain::domains::own_domains;
 use tern_domain::{
     account::{
         FrequencyCap, InvalidSetting, Prices, QuietHours, SandboxSettings, Sender, SenderKind,
@@ -11,6 +10,7 @@ use tern_domain::{
     },
     phone::PhoneNumber,
 };
+use tern_domain::{domains::own_domains, writer::BrandVoice};
 use tern_store::{Account, AccountSettings, SealedTwilioCredentials, StoreError};
 use utoipa::ToSchema;
 
@@ -45,6 +45,13 @@ pub struct SettingsView {
     /// The currency revenue is counted in (ISO 4217, `USD` by default); revenue that events
     /// report in another is listed apart, never converted.
     pub currency: String,
+    /// How the account's messages sound: the AI writer follows it.
+    pub brand_voice: BrandVoiceBody,
+    /// Whether the Design step offers "Write with AI" (on by default).
+    pub ai_writer: bool,
+    /// Whether the operator configured an AI endpoint (`TERN_AI_URL`); without one the writer
+    /// is not offered, whatever `ai_writer` says.
+    pub ai_endpoint: bool,
     /// Grows with each change; also the `ETag`. Send it back as `If-Match` to change the
     /// settings only if nobody changed them since.
     pub revision: i64,
@@ -102,6 +109,20 @@ pub struct SandboxBody {
     pub failure_percent: u8,
 }
 
+/// The brand voice the AI writer follows.
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrandVoiceBody {
+    /// How the messages sound (at most 500 characters).
+    pub description: String,
+    /// Words the messages like to use (at most 20).
+    pub use_words: Vec<String>,
+    /// Words no draft may contain (at most 50): a draft with one is rewritten once, then dropped.
+    pub avoid_words: Vec<String>,
+    /// Up to five messages in the brand's voice (at most 640 characters each).
+    pub examples: Vec<String>,
+}
+
 /// Twilio credentials, write-only.
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +156,8 @@ pub struct SettingsPatch {
     pub identify_sets_consent: Option<bool>,
     /// Three letters (ISO 4217), e.g. `EUR`.
     pub currency: Option<String>,
+    pub brand_voice: Option<BrandVoiceBody>,
+    pub ai_writer: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<TwilioCredentialsBody>)]
     pub twilio: Option<Option<TwilioCredentialsBody>>,
@@ -150,7 +173,7 @@ fn nullable<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 /// The account's settings.
 pub async fn get_settings(state: &AppState, account: &Account) -> AppResult<SettingsView> {
     let settings = state.store.settings(account.id).await?;
-    Ok(view(settings, account.mms_enabled))
+    Ok(view(settings, account.mms_enabled, state.writer.is_some()))
 }
 
 /// Changes some settings; nothing is changed when any field is refused. With `if_match` (the
@@ -177,7 +200,7 @@ pub async fn patch_settings(
         apply(&mut settings, patch.clone(), state)?;
         let changed = changed_fields(&before, &settings);
         if changed.is_empty() {
-            return Ok(view(settings, account.mms_enabled));
+            return Ok(view(settings, account.mms_enabled, state.writer.is_some()));
         }
         match state.store.save_settings(account.id, &settings).await {
             Ok(revision) => {
@@ -191,7 +214,7 @@ pub async fn patch_settings(
                     serde_json::json!({ "fields": changed, "revision": revision }),
                 )
                 .await;
-                return Ok(view(settings, account.mms_enabled));
+                return Ok(view(settings, account.mms_enabled, state.writer.is_some()));
             }
             Err(StoreError::Conflict { .. }) if if_match.is_none() && tries < 4 => continue,
             Err(StoreError::Conflict { .. }) => return Err(stale(read_at, read_at + 1)),
@@ -310,6 +333,18 @@ fn apply(
         }
         settings.currency = currency.trim().to_ascii_uppercase();
     }
+    if let Some(voice) = patch.brand_voice {
+        settings.brand_voice = BrandVoice {
+            description: voice.description,
+            use_words: voice.use_words,
+            avoid_words: voice.avoid_words,
+            examples: voice.examples,
+        }
+        .check()?;
+    }
+    if let Some(on) = patch.ai_writer {
+        settings.ai_writer = on;
+    }
     if let Some(allowed) = patch.identify_sets_consent {
         settings.identify_sets_consent = allowed;
     }
@@ -391,7 +426,7 @@ fn seal(
     })
 }
 
-fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
+fn view(s: AccountSettings, mms_enabled: bool, ai_endpoint: bool) -> SettingsView {
     SettingsView {
         timezone: s.timezone.into(),
         quiet_hours: QuietHoursBody {
@@ -435,6 +470,14 @@ fn view(s: AccountSettings, mms_enabled: bool) -> SettingsView {
         own_domains: s.own_domains,
         identify_sets_consent: s.identify_sets_consent,
         currency: s.currency,
+        brand_voice: BrandVoiceBody {
+            description: s.brand_voice.description,
+            use_words: s.brand_voice.use_words,
+            avoid_words: s.brand_voice.avoid_words,
+            examples: s.brand_voice.examples,
+        },
+        ai_writer: s.ai_writer,
+        ai_endpoint,
         revision: s.revision,
     }
 }

@@ -23,4 +23,6 @@ pub struct AppState {
     /// `TERN_FETCH_PRIVATE_ADDRESSES`: product pictures may come from private and loopback
     /// addresses (off: only public ones, so that a shop's URL cannot reach the node's network).
     pub fetch_private_addresses: bool,
+    /// The AI text generator's endpoint (`TERN_AI_URL`), when the operator configured one.
+    pub writer: Option<Arc<crate::writer::Writer>>,
 }

@@ -25,6 +25,10 @@ struct FileConfig {
     media_store: Option<String>,
     send_lease_secs: Option<u64>,
     fetch_private_addresses: Option<bool>,
+    ai_url: Option<String>,
+    ai_model: Option<String>,
+    ai_api_key: Option<String>,
+    ai_timeout_secs: Option<u64>,
 }
 
 /// Values given by flags or `TERN_*` variables (clap reads both), which win over the file.
@@ -62,6 +66,16 @@ pub struct ConfigArgs {
     /// same network; tests) [default: false]
     #[arg(long, global = true, env = "TERN_FETCH_PRIVATE_ADDRESSES")]
     pub fetch_private_addresses: Option<bool>,
+    /// The AI writer's OpenAI-compatible endpoint, `/v1` included
+    /// (e.g. http://127.0.0.1:11434/v1); without it the writer is not offered
+    #[arg(long, global = true, env = "TERN_AI_URL")]
+    pub ai_url: Option<String>,
+    /// The model the AI writer asks for (e.g. gpt-4o-mini, llama3.2)
+    #[arg(long, global = true, env = "TERN_AI_MODEL")]
+    pub ai_model: Option<String>,
+    /// Seconds a request for drafts may take, a rewrite included (1 to 120) [default: 10]
+    #[arg(long, global = true, env = "TERN_AI_TIMEOUT_SECS")]
+    pub ai_timeout_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -86,6 +100,8 @@ pub struct Config {
     pub media_store: Option<String>,
     pub send_lease: std::time::Duration,
     pub fetch_private_addresses: bool,
+    /// The AI writer's endpoint, when configured.
+    pub ai: Option<tern_app::writer::AiConfig>,
 }
 
 impl Config {
@@ -155,6 +171,12 @@ impl Config {
         }
         let media_store = args.media_store.clone().or(file.media_store);
         let public_url = public_url.trim_end_matches('/').to_owned();
+        let ai = ai_config(
+            args.ai_url.clone().or(file.ai_url),
+            args.ai_model.clone().or(file.ai_model),
+            env("TERN_AI_API_KEY").or(file.ai_api_key),
+            args.ai_timeout_secs.or(file.ai_timeout_secs),
+        )?;
         Ok(Self {
             database_url,
             data_dir,
@@ -170,6 +192,7 @@ impl Config {
                 .fetch_private_addresses
                 .or(file.fetch_private_addresses)
                 .unwrap_or(false),
+            ai,
         })
     }
 
@@ -192,6 +215,32 @@ impl Config {
             Err(e) => Err(e).with_context(|| format!("read {}", path.display())),
         }
     }
+}
+
+/// The AI endpoint: none without a URL; with one, a model is required.
+fn ai_config(
+    url: Option<String>,
+    model: Option<String>,
+    api_key: Option<String>,
+    timeout_secs: Option<u64>,
+) -> anyhow::Result<Option<tern_app::writer::AiConfig>> {
+    let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    check_url("TERN_AI_URL (ai_url)", &url)?;
+    let Some(model) = model.filter(|m| !m.trim().is_empty()) else {
+        bail!("TERN_AI_MODEL (ai_model): name the model the endpoint at {url} should use");
+    };
+    let timeout_secs = timeout_secs.unwrap_or(10);
+    if !(1..=120).contains(&timeout_secs) {
+        bail!("TERN_AI_TIMEOUT_SECS (ai_timeout_secs): {timeout_secs} is not from 1 to 120");
+    }
+    Ok(Some(tern_app::writer::AiConfig {
+        url: url.trim_end_matches('/').to_owned(),
+        model,
+        api_key,
+        timeout: std::time::Duration::from_secs(timeout_secs),
+    }))
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {

@@ -384,6 +384,22 @@ pub fn format_price(micros: Micros) -> String {
 }
 
 impl Prices {
+    /// What one message to `country` costs: `segments` SMS segments, or one MMS; `None` when
+    /// the country has no price for it.
+    pub fn message_price(
+        &self,
+        country: &str,
+        channel: crate::text::Channel,
+        segments: u32,
+    ) -> Option<Micros> {
+        let price =
+            |table: &BTreeMap<String, String>| table.get(country).and_then(|p| parse_price(p));
+        match channel {
+            crate::text::Channel::Sms => Some(price(&self.per_segment)? * Micros::from(segments)),
+            crate::text::Channel::Mms => price(&self.per_mms),
+        }
+    }
+
     pub fn validate(mut self) -> Result<Self, InvalidSetting> {
         if !(self.currency.is_empty()
             || (self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase())))

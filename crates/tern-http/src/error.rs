@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use tern_app::{AppError, InternalCause};
+use tern_app::{AiFailure, AppError, InternalCause};
 use tern_store::StoreError;
 
 /// An API failure, rendered as `{"error": {"code", "message", "field"}}`.
@@ -93,6 +93,15 @@ impl ApiError {
                 AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
                 AppError::TooMany { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
                 AppError::Stale(_) => (StatusCode::PRECONDITION_FAILED, "stale"),
+                AppError::Ai { kind, .. } => (
+                    match kind {
+                        AiFailure::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+                        AiFailure::Off => StatusCode::CONFLICT,
+                        AiFailure::Unavailable | AiFailure::BadOutput => StatusCode::BAD_GATEWAY,
+                        AiFailure::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                    },
+                    kind.code(),
+                ),
                 AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
         }

@@ -147,6 +147,12 @@ pub struct AccountSettings {
     /// listed apart, never converted.
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// How the account's messages sound, for the AI writer.
+    #[serde(default)]
+    pub brand_voice: tern_domain::writer::BrandVoice,
+    /// Whether the AI writer is offered (where the operator configured an endpoint).
+    #[serde(default = "yes")]
+    pub ai_writer: bool,
     /// Grows by one with each save; a save names the revision it was computed from. Kept beside
     /// the document, not in it.
     #[serde(skip)]
@@ -169,6 +175,8 @@ impl Default for AccountSettings {
             own_domains: Vec::new(),
             identify_sets_consent: false,
             currency: default_currency(),
+            brand_voice: Default::default(),
+            ai_writer: true,
             revision: 0,
         }
     }
@@ -176,6 +184,10 @@ impl Default for AccountSettings {
 
 fn default_currency() -> String {
     "USD".to_owned()
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A media item: an accepted, cleaned image, stored once per account by its SHA-256.

@@ -3,6 +3,7 @@
 //! The backend is SQLite unless `TERN_TEST_STORE=postgres`, in which case each app gets a fresh
 //! database on the server `TERN_TEST_POSTGRES_URL` names.
 
+pub mod ai_fake;
 pub mod images;
 pub mod prism;
 pub mod twilio_stub;
@@ -59,8 +60,17 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_sending_to("http://127.0.0.1:9").await
 }
 
+/// The app with the AI writer's endpoint configured.
+pub async fn spawn_app_with_ai(ai: tern_app::writer::AiConfig) -> TestApp {
+    spawn("http://127.0.0.1:9", Some(ai)).await
+}
+
 /// The app with its delivery workers sending Twilio requests to `twilio_api_base`.
 pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
+    spawn(twilio_api_base, None).await
+}
+
+async fn spawn(twilio_api_base: &str, ai: Option<tern_app::writer::AiConfig>) -> TestApp {
     tern_app::install_tls_provider();
     let dir = std::env::temp_dir().join(format!("tern-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("create the test folder");
@@ -69,7 +79,8 @@ pub async fn spawn_app_sending_to(twilio_api_base: &str) -> TestApp {
         .await
         .expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let state = state_for(store.clone(), &dir, &address);
+    let mut state = state_for(store.clone(), &dir, &address);
+    state.writer = ai.map(|ai| Arc::new(tern_app::writer::Writer::new(ai)));
     tern_sending::spawn_workers(
         state.clone(),
         tern_sending::WorkerOptions {
@@ -104,6 +115,7 @@ pub fn state_for(store: Arc<dyn Store>, dir: &std::path::Path, public_url: &str)
         clock: tern_app::Clock::default(),
         // The tests' shop serves product pictures from 127.0.0.1.
         fetch_private_addresses: true,
+        writer: None,
     }
 }
 

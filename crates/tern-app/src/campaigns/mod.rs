@@ -16,6 +16,7 @@ pub mod review;
 pub mod run;
 pub mod shopper;
 pub mod snapshot;
+pub mod suggestions;
 pub mod triggers;
 pub mod views;
 

@@ -20,7 +20,7 @@ use tern_domain::{
 use tern_store::{Account, CampaignRecord, StoreError};
 use utoipa::ToSchema;
 
-use super::views::{StepProblemView, campaign_id, take_channel};
+use super::views::{StepProblemView, campaign_id, with_unsaved_design};
 use crate::{
     AppError, AppResult, AppState,
     campaigns::{
@@ -210,17 +210,7 @@ pub async fn preview(
     request: PreviewRequest,
 ) -> AppResult<PreviewView> {
     let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
-    if let Some(mut design) = request.design {
-        if !design.is_object() {
-            return Err(InvalidSetting::new("design", "the Design step is a JSON object").into());
-        }
-        if let Some(channel) = take_channel(&mut design)? {
-            campaign.channel = channel;
-        }
-        campaign
-            .steps
-            .insert(Step::Design.as_str().to_owned(), design);
-    }
+    with_unsaved_design(&mut campaign, request.design)?;
     let (context, checked) = checked(state, account, &campaign).await?;
     let condition = audience(&context, &campaign, &checked)?;
     let contact = match request.contact_id {

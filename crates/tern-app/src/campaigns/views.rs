@@ -205,3 +205,25 @@ pub fn take_channel(design: &mut Value) -> Result<Option<Channel>, AppError> {
         .map(Some)
         .map_err(|_| InvalidSetting::new("channel", "sms or mms").into())
 }
+
+/// Puts an unsaved Design step (as `PUT …/steps/design` takes it) in place of the saved one, for
+/// a preview or drafts written for what the editor holds.
+pub fn with_unsaved_design(
+    campaign: &mut tern_store::CampaignRecord,
+    design: Option<Value>,
+) -> Result<(), AppError> {
+    let Some(mut design) = design else {
+        return Ok(());
+    };
+    if !design.is_object() {
+        return Err(InvalidSetting::new("design", "the Design step is a JSON object").into());
+    }
+    if let Some(channel) = take_channel(&mut design)? {
+        campaign.channel = channel;
+    }
+    campaign.steps.insert(
+        tern_domain::campaign::Step::Design.as_str().to_owned(),
+        design,
+    );
+    Ok(())
+}

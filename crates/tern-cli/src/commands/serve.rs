@@ -65,6 +65,10 @@ pub async fn run(args: ServeArgs, config: Config) -> anyhow::Result<()> {
         public_url: config.public_url.as_str().into(),
         clock: tern_app::Clock::default(),
         fetch_private_addresses: config.fetch_private_addresses,
+        writer: config
+            .ai
+            .clone()
+            .map(|ai| Arc::new(tern_app::writer::Writer::new(ai))),
     };
     // Every role judges times by the database's clock (a launch's send time, the workers'
     // leases), measured again now and then.

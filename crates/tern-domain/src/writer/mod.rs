@@ -36,6 +36,8 @@ pub enum Rejection {
     Empty,
     /// The text does not work as a template (the check's message).
     Template(String),
+    /// A web address of the model's own: only the brief's link is sent.
+    Link,
 }
 
 impl Rejection {
@@ -48,6 +50,7 @@ impl Rejection {
             Self::Repeated => "repeated",
             Self::Empty => "empty",
             Self::Template(_) => "template",
+            Self::Link => "link",
         }
     }
 
@@ -65,6 +68,9 @@ impl Rejection {
             Self::Repeated => "repeats an earlier draft".to_owned(),
             Self::Empty => "is empty".to_owned(),
             Self::Template(why) => why.clone(),
+            Self::Link => {
+                "writes a web address of its own; only the brief's link is sent".to_owned()
+            }
         }
     }
 
@@ -79,6 +85,7 @@ impl Rejection {
             Self::Repeated => "write a different message".to_owned(),
             Self::Empty => "write the message".to_owned(),
             Self::Template(_) => "write it as plain text, without braces".to_owned(),
+            Self::Link => "write it without any web address".to_owned(),
         }
     }
 }

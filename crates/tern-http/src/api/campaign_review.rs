@@ -7,7 +7,10 @@ use axum::{
 };
 use tern_app::{
     AppState,
-    campaigns::review::{self, LaunchCheckView, PreviewRequest, PreviewView, VariableView},
+    campaigns::{
+        review::{self, LaunchCheckView, PreviewRequest, PreviewView, VariableView},
+        suggestions::{self, SuggestionsRequest, SuggestionsView},
+    },
 };
 use tern_domain::campaign::estimate::Estimate;
 
@@ -44,6 +47,30 @@ pub async fn preview(
     ApiJson(request): ApiJson<PreviewRequest>,
 ) -> Result<Json<PreviewView>, ApiError> {
     Ok(Json(review::preview(&state, &account, &id, request).await?))
+}
+
+/// Drafts for the Design step from the operator's AI endpoint: each composed as a recipient
+/// gets it (footer, shortened links, fallbacks) and counted by Tern's rules; only drafts that
+/// fit are listed, the others are in `dropped` with the reason.
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign_id}/design/suggestions", operation_id = "suggest_design_texts", tag = "campaigns", security(("api_key" = [])),
+    params(("campaign_id" = String, Path, description = "The campaign's id")), request_body = SuggestionsRequest,
+    responses((status = 200, description = "OK", body = SuggestionsView), (status = 400, description = "The body cannot be read", body = ErrorBody),
+        (status = 401, description = "No valid credentials", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "The account turned the AI writer off (`ai_off`)", body = ErrorBody),
+        (status = 422, description = "A field of the brief, or a design that leaves no room for a message", body = ErrorBody),
+        (status = 429, description = "Too many requests for drafts; see Retry-After", body = ErrorBody),
+        (status = 502, description = "The AI endpoint is down, refused, or answered no drafts (`ai_unavailable`, `ai_bad_output`)", body = ErrorBody),
+        (status = 503, description = "No AI endpoint is configured (`ai_not_configured`)", body = ErrorBody),
+        (status = 504, description = "The AI endpoint did not answer in time (`ai_timeout`)", body = ErrorBody)))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    AccountAuth(account, _): AccountAuth,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SuggestionsRequest>,
+) -> Result<Json<SuggestionsView>, ApiError> {
+    Ok(Json(
+        suggestions::suggestions(&state, &account, &id, request).await?,
+    ))
 }
 
 /// The reachable estimate of a Single campaign's segments: recipients, the others by reason,

@@ -93,6 +93,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::changes))
         .routes(routes!(campaign_review::variables))
         .routes(routes!(campaign_review::preview))
+        .routes(routes!(campaign_review::suggestions))
         .routes(routes!(campaign_review::audience_estimate))
         .routes(routes!(campaign_review::check))
         .routes(routes!(campaign_run::launch))

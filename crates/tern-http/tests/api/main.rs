@@ -25,3 +25,4 @@ mod settings;
 mod tracking;
 mod triggers;
 mod webhooks;
+mod writer;

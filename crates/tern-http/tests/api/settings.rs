@@ -20,6 +20,15 @@ async fn settings_start_with_the_defaults() {
         (Some("UTC"), Some(false))
     );
     assert_eq!(settings.body["mms_enabled"], false);
+    // The AI writer is on for the account, but this node has no endpoint to offer it with.
+    assert_eq!(
+        (&settings.body["ai_writer"], &settings.body["ai_endpoint"]),
+        (&json!(true), &json!(false))
+    );
+    assert_eq!(
+        settings.body["brand_voice"],
+        json!({"description": "", "use_words": [], "avoid_words": [], "examples": []})
+    );
 }
 
 #[tokio::test]
@@ -101,6 +110,14 @@ async fn a_bad_field_is_refused_by_name_and_nothing_changes() {
         (
             json!({ "prices": { "currency": "USD", "per_segment": { "US": "cheap" } } }),
             "prices.per_segment.US",
+        ),
+        (
+            json!({ "brand_voice": { "examples": ["a", "b", "c", "d", "e", "f"] } }),
+            "brand_voice.examples",
+        ),
+        (
+            json!({ "brand_voice": { "avoid_words": ["x".repeat(41)] } }),
+            "brand_voice.avoid_words[0]",
         ),
     ] {
         let reply = app.patch("/api/v1/settings", &acme.key, patch).await;
