@@ -1,6 +1,7 @@
 //! The `tern` binary from outside: one test binary (each links the whole program, so one link
 //! instead of one per file).
 
+mod ai_writer;
 mod common;
 mod demo;
 mod exactly_once;
