@@ -24,12 +24,30 @@ const freePort = () => new Promise((done) => {
   });
 });
 
+// With TERN_TEST_AI_MODEL (a GGUF file), the AI writer gets a real model: tools/ai-server.
+async function startModel() {
+  const model = process.env.TERN_TEST_AI_MODEL;
+  if (!model) return { env: {}, stop: () => {} };
+  const child = spawn('node', [join(root, 'tools/ai-server/server.mjs'), '--model', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (data) => { out += data; });
+  const started = Date.now();
+  while (!/listening (\S+)/.test(out)) {
+    assert.ok(child.exitCode === null, 'the model server exited early');
+    assert.ok(Date.now() - started < 60000, 'the model server did not start within a minute');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const url = /listening (\S+)/.exec(out)[1];
+  return { env: { TERN_AI_URL: url, TERN_AI_MODEL: 'smollm2-135m-instruct', TERN_AI_TIMEOUT_SECS: '90' }, stop: () => child.kill('SIGTERM') };
+}
+
 async function startTern() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tern-panel-'));
+  const model = await startModel();
   const child = spawn(tern, ['serve', '--demo'], {
     cwd: dir,
-    env: { ...process.env, TERN_BIND: `127.0.0.1:${port}`, RUST_LOG: 'warn' },
+    env: { ...process.env, TERN_BIND: `127.0.0.1:${port}`, RUST_LOG: 'warn', ...model.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -45,7 +63,7 @@ async function startTern() {
   const base = `http://127.0.0.1:${port}`;
   while (!(await fetch(`${base}/healthz`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 100));
   console.log(`demo ready in ${Date.now() - started} ms at ${base}`);
-  return { base, email, password, stop: () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
+  return { base, email, password, stop: () => { child.kill('SIGTERM'); model.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 let step = 0;

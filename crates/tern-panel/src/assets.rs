@@ -29,6 +29,7 @@ const ASSETS: &[Asset] = &[
     asset!("tern.css", "text/css; charset=utf-8"),
     asset!("panel.js", "text/javascript; charset=utf-8"),
     asset!("design.js", "text/javascript; charset=utf-8"),
+    asset!("writer.js", "text/javascript; charset=utf-8"),
     asset!("steps.js", "text/javascript; charset=utf-8"),
     asset!("campaign.js", "text/javascript; charset=utf-8"),
     asset!("library.js", "text/javascript; charset=utf-8"),

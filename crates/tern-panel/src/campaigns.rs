@@ -221,6 +221,7 @@ pub async fn step(
                 "media": library,
                 "test_numbers": settings.test_numbers,
                 "mms_enabled": signed.account.mms_enabled,
+                "ai": {"endpoint": settings.ai_endpoint, "on": settings.ai_writer},
             })
         }
         "launch" => {

@@ -88,6 +88,20 @@ pub(crate) const LABELS: &[(&str, &str)] = &[
     ("design", "Design"),
     ("goals", "Goals"),
     ("launch", "Launch"),
+    ("not_gsm7", "Characters outside GSM-7"),
+    ("avoided_words", "Words the brand voice avoids"),
+    ("repeated", "Repeats an earlier draft"),
+    ("template", "Not plain text"),
+    ("link", "A web address of its own"),
+    ("brief", "Brief"),
+    ("brief.offer", "Product or offer"),
+    ("brief.goal", "Goal"),
+    ("brief.tone", "Tone"),
+    ("brief.language", "Language"),
+    ("brief.count", "Drafts"),
+    ("brief.link", "Link"),
+    ("brief.encoding", "Alphabet"),
+    ("earlier", "Earlier drafts"),
 ];
 
 /// `code` in a marketer's words: `include[1]` reads as its list's label; an unknown code is

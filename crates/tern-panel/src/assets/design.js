@@ -1,7 +1,8 @@
 // The Design step: text with personalization (each variable with its fallback) and live
 // counters, UCS-2 replacements, the picture by drag and drop (with the exact refusal and the
-// offer to fit), a phone preview, test sends.
+// offer to fit), a phone preview, test sends, and drafts written with AI (`writer.js`).
 import { $, $$, api, el, problemList, toast, label, pageData, debounce, ApiFailure, showStepState } from './panel.js';
+import { setupWriter } from './writer.js';
 
 const page = pageData('wizard-data');
 const id = page.campaign.id;
@@ -345,6 +346,7 @@ form.addEventListener('submit', async (event) => {
     $('#design-problems').replaceChildren(el('p', { class: 'alert error', role: 'alert' }, error.message));
   }
 });
+setupWriter({ id, body, design });
 showFallback();
 showSmsControls();
 showAttached();

@@ -177,6 +177,13 @@ if (settingsForm) {
       own_domains: f.own_domains.value.split('\n').map((d) => d.trim()).filter(Boolean),
       identify_sets_consent: f.identify_sets_consent.checked,
       currency: f.revenue_currency.value.trim().toUpperCase(),
+      ai_writer: f.ai_writer.type === 'checkbox' ? f.ai_writer.checked : f.ai_writer.value === 'on',
+      brand_voice: {
+        description: f.voice_description.value.trim(),
+        use_words: f.voice_use_words.value.split(',').map((w) => w.trim()).filter(Boolean),
+        avoid_words: f.voice_avoid_words.value.split(',').map((w) => w.trim()).filter(Boolean),
+        examples: f.voice_examples.value.split('\n').map((e) => e.trim()).filter(Boolean),
+      },
     };
     for (const row of $$('tr.price')) {
       const country = value(row, 'country').toUpperCase();
