@@ -5,6 +5,7 @@ mod carts;
 mod compose;
 mod report;
 mod send;
+mod writer;
 
 use std::{
     io::Write,
@@ -68,6 +69,20 @@ enum Command {
         clicks: u64,
         #[arg(long, default_value_t = 20_000)]
         events: u64,
+    },
+    /// Drafts from the AI writer through Tern against the same prompt sent straight to the
+    /// model at `url` (an OpenAI-compatible base, `/v1` included), e.g. `tools/ai-server`.
+    Writer {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value = "smollm2-135m-instruct")]
+        model: String,
+        #[arg(long, default_value_t = 10)]
+        requests: usize,
+        #[arg(long, default_value_t = 5)]
+        count: u32,
     },
     /// Carts whose reminders fall due evenly over `window_secs` from `due_from`.
     Carts {
@@ -435,5 +450,12 @@ async fn main() -> anyhow::Result<()> {
             clicks,
             events,
         } => report::run(&dir, recipients, clicks, events).await,
+        Command::Writer {
+            dir,
+            url,
+            model,
+            requests,
+            count,
+        } => writer::run(&dir, &url, &model, requests, count).await,
     }
 }

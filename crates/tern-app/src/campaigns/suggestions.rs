@@ -310,7 +310,7 @@ fn read(content: &str) -> AppResult<Vec<String>> {
 }
 
 /// Tokens enough for `count` drafts of `budget` characters in JSON, in any language.
-fn max_tokens(count: usize, budget: u32) -> u32 {
+pub fn max_tokens(count: usize, budget: u32) -> u32 {
     (count as u32 * (budget / 2 + 24) + 64).clamp(256, 4096)
 }
 

@@ -27,7 +27,10 @@ impl Drop for ModelServer {
 
 /// Starts `tools/ai-server` on `model`; returns it and its base address.
 fn start_model_server(model: &str) -> (ModelServer, String) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/ai-server/server.mjs");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tools/ai-server/server.mjs"
+    );
     let mut child = Command::new("node")
         .args([script, "--model", model, "--port", "0", "--threads", "2"])
         .stdout(Stdio::piped())
@@ -166,13 +169,20 @@ fn check(dir: &Workdir, answer: &Value, max_segments: u32, gsm7: bool) {
         let message = draft["message"].as_str().unwrap();
         eprintln!("  {message:?}");
         assert_eq!(draft["fits"], true);
-        assert_eq!(draft["counters"], inspect(dir, message, max_segments), "{message}");
+        assert_eq!(
+            draft["counters"],
+            inspect(dir, message, max_segments),
+            "{message}"
+        );
         assert!(message.ends_with("\nReply STOP to opt out"), "{message}");
         if gsm7 {
             assert_eq!(draft["counters"]["encoding"], "GSM-7", "{message}");
             let text = draft["text"].as_str().unwrap();
             assert!(text.ends_with(" https://shop.example/spring"), "{text}");
-            assert!(!message.contains("shop.example") && message.contains("/l/"), "{message}");
+            assert!(
+                !message.contains("shop.example") && message.contains("/l/"),
+                "{message}"
+            );
         }
         assert!(!message.to_lowercase().contains("cheap"), "{message}");
     }
