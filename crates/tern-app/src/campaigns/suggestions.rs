@@ -55,6 +55,7 @@ pub struct BriefBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestionsRequest {
+    #[serde(default)]
     pub brief: BriefBody,
     /// An unsaved Design step to write for (as `PUT …/steps/design` takes it); by default the
     /// saved one. Its footer, segment cap, channel and media decide what fits.
@@ -156,6 +157,7 @@ pub async fn suggestions(
     request: SuggestionsRequest,
 ) -> AppResult<SuggestionsView> {
     let started = std::time::Instant::now();
+    let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     let writer = state.writer.as_ref().ok_or_else(|| {
         AppError::ai(
             AiFailure::NotConfigured,
@@ -163,7 +165,6 @@ pub async fn suggestions(
              base such as http://127.0.0.1:11434/v1) and TERN_AI_MODEL",
         )
     })?;
-    let mut campaign = state.store.campaign(account.id, campaign_id(id)?).await?;
     with_unsaved_design(&mut campaign, request.design)?;
     let context = StepContext::load(state, account, &campaign).await?;
     if !context.settings.ai_writer {
