@@ -228,6 +228,16 @@ fn ai_config(
         return Ok(None);
     };
     check_url("TERN_AI_URL (ai_url)", &url)?;
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    if authority.contains('@') {
+        bail!("TERN_AI_URL (ai_url): put the key in TERN_AI_API_KEY, not in the address");
+    }
     let Some(model) = model.filter(|m| !m.trim().is_empty()) else {
         bail!("TERN_AI_MODEL (ai_model): name the model the endpoint at {url} should use");
     };

@@ -9,7 +9,7 @@ use tern_domain::{
     account::format_price,
     campaign::{
         CampaignType, Channel, Step,
-        design::{Composed, OutsideMms, route, too_long_message},
+        design::{Composed, OutsideMms, replace_links, route, too_long_message},
     },
     template::Values,
     text::{self, SegmentCap, TextReport},
@@ -188,7 +188,7 @@ pub async fn suggestions(
     let judge =
         |raw: &str, taken: &[String]| judge(&context, &campaign, &brief, &frame, raw, taken);
 
-    let asked = writer::ask(&brief, voice, budget, frame.shape.footer, &earlier);
+    let asked = writer::ask(&brief, voice, budget, frame.shape.footer, recent(&earlier));
     let content = endpoint
         .complete(
             &asked,
@@ -306,13 +306,40 @@ fn earlier(list: Vec<String>) -> AppResult<Vec<String>> {
     Ok(list)
 }
 
-fn read(content: &str) -> AppResult<Vec<String>> {
-    writer::read_drafts(content).map_err(|e| AppError::ai(AiFailure::BadOutput, e.to_string()))
+/// The most characters of earlier drafts the model is shown (all of them still count as
+/// repeats): enough to steer it, not a hosted model's bill.
+const EARLIER_IN_PROMPT: usize = 5_000;
+
+/// The latest earlier drafts that fit in [`EARLIER_IN_PROMPT`].
+fn recent(earlier: &[String]) -> &[String] {
+    let mut total = 0;
+    let kept = earlier
+        .iter()
+        .rev()
+        .take_while(|t| {
+            total += t.chars().count();
+            total <= EARLIER_IN_PROMPT
+        })
+        .count();
+    &earlier[earlier.len() - kept..]
 }
 
-/// Tokens enough for `count` drafts of `budget` characters in JSON, in any language.
+/// The most characters of one draft that are judged (and shown when dropped).
+const MAX_DRAFT_READ: usize = 2_000;
+
+fn read(content: &str) -> AppResult<Vec<String>> {
+    let drafts = writer::read_drafts(content)
+        .map_err(|e| AppError::ai(AiFailure::BadOutput, e.to_string()))?;
+    Ok(drafts
+        .into_iter()
+        .map(|d| d.chars().take(MAX_DRAFT_READ).collect())
+        .collect())
+}
+
+/// Tokens enough for `count` drafts of `budget` characters in JSON, in any language (a
+/// character of Chinese or an emoji can take more than one token).
 pub fn max_tokens(count: usize, budget: u32) -> u32 {
-    (count as u32 * (budget / 2 + 24) + 64).clamp(256, 4096)
+    (count as u32 * (budget * 3 / 2 + 24) + 64).clamp(256, 8192)
 }
 
 fn drop(text: String, why: &Rejection, after: &str) -> DroppedDraft {
@@ -352,6 +379,17 @@ fn frame(
         Err(Rejection::TooLong(_)) => return Err(no_room()),
         Err(why) => return Err(AppError::invalid("design", why.message())),
     };
+    // What decides the limit must be right before drafts are fitted to it (a picture may
+    // still be missing: it changes no limit).
+    if let Some(p) = design_problems(context, campaign)
+        .into_iter()
+        .find(|p| p.field != "body" && p.field != "media")
+    {
+        return Err(AppError::invalid(
+            "design",
+            format!("fix the Design step first: {}: {}", p.field, p.message),
+        ));
+    }
     let budget = composed
         .iter()
         .map(|c| {
@@ -401,7 +439,7 @@ fn measure(
         ));
     };
     let nobody = Values::nobody(campaign.kind == CampaignType::CartReminder);
-    let pictures: Vec<String> = design.media.iter().map(|_| context.sample_link()).collect();
+    let pictures = vec![context.sample_link(); design.pictures()];
     let footer = &context.settings.opt_out_footer;
     let mut composed = Vec::new();
     for route in design.routes(campaign.channel) {
@@ -444,6 +482,13 @@ fn judge(
     if cleaned.is_empty() {
         return reject(Rejection::Empty);
     }
+    // A draft is plain text: markup would be counted for a recipient of whom nothing is known,
+    // and personalised only where the marketer puts it.
+    if cleaned.contains("{{") || cleaned.contains("{%") {
+        return reject(Rejection::Template(
+            "uses template markup; drafts are plain text (personalise in the editor)".to_owned(),
+        ));
+    }
     if writes_own_link(&cleaned, brief.link.as_deref()) {
         return reject(Rejection::Link);
     }
@@ -479,14 +524,42 @@ fn judge(
     }
 }
 
-/// Whether `text` holds a web address other than the brief's link.
+/// Whether `text` holds a web address other than the brief's link: a link (each must be the
+/// brief's exactly), or what a phone would make one (`www.…`, a bare domain).
 fn writes_own_link(text: &str, link: Option<&str>) -> bool {
-    let without = match link {
-        Some(link) => text.replace(link, " "),
-        None => text.to_owned(),
-    }
-    .to_ascii_lowercase();
-    without.contains("http://") || without.contains("https://") || without.contains("www.")
+    let mut foreign = false;
+    let rest = replace_links(text, |url| {
+        foreign |= Some(url) != link;
+        " ".to_owned()
+    });
+    let rest = rest.to_ascii_lowercase();
+    foreign
+        || rest.contains("http")
+        || rest.contains("www.")
+        || rest.contains("://")
+        || rest.split_whitespace().any(looks_like_domain)
+}
+
+/// Top-level domains phones turn into links when written bare (`shop.com`).
+const LINKED_TLDS: &[&str] = &[
+    "com", "net", "org", "io", "co", "us", "uk", "ca", "au", "de", "fr", "es", "it", "nl", "shop",
+    "store", "app", "ly", "me", "info", "biz", "xyz", "site", "online", "link", "ai",
+];
+
+fn looks_like_domain(word: &str) -> bool {
+    word.split(['/', '@', '?', '#', ':', ','])
+        .any(|part| is_domain(part.trim_matches(|c: char| !c.is_ascii_alphanumeric())))
+}
+
+fn is_domain(word: &str) -> bool {
+    let Some((name, tld)) = word.rsplit_once('.') else {
+        return false;
+    };
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && LINKED_TLDS.contains(&tld)
 }
 
 fn same_text(a: &str, b: &str) -> bool {
@@ -540,4 +613,17 @@ fn view(
         rewritten,
         text: draft.body,
     }
+}
+
+/// The Design step's problems as saved (or as the unsaved design has it).
+fn design_problems(
+    context: &StepContext,
+    campaign: &CampaignRecord,
+) -> Vec<tern_domain::campaign::steps::StepProblem> {
+    check_steps(context, campaign)
+        .steps
+        .into_iter()
+        .find(|(step, _)| *step == Step::Design)
+        .map(|(_, problems)| problems)
+        .unwrap_or_default()
 }

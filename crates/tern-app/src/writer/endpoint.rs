@@ -75,48 +75,39 @@ impl AiEndpoint {
         max_tokens: u32,
         deadline: Instant,
     ) -> Result<String, AppError> {
+        let known = self.format.load(Ordering::Relaxed);
+        let mut format = known;
         loop {
-            let format = self.format.load(Ordering::Relaxed);
-            let mut body = json!({
-                "model": self.config.model,
-                "messages": messages,
-                "temperature": 0.8,
-                "max_tokens": max_tokens,
-                "stream": false,
-            });
-            match format {
-                JSON_SCHEMA => {
-                    body["response_format"] = json!({
-                        "type": "json_schema",
-                        "json_schema": {"name": "drafts", "strict": true, "schema": schema},
-                    })
-                }
-                JSON_OBJECT => body["response_format"] = json!({"type": "json_object"}),
-                _ => {}
-            }
-            let answer = tokio::time::timeout_at(deadline, self.post(&body)).await;
-            let (status, text) = match answer {
+            let body = request_body(&self.config.model, messages, schema, max_tokens, format);
+            let (status, text) = match tokio::time::timeout_at(deadline, self.post(&body)).await {
                 Err(_) => return Err(self.timed_out()),
-                Ok(result) => result?,
+                Ok(answer) => answer?,
             };
             if status.is_success() {
+                // A way is given up for good only once the next one has been answered: a 400
+                // for another reason must not cost every account its structured output.
+                if format != known {
+                    let _ = self.format.compare_exchange(
+                        known,
+                        format,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    );
+                }
                 return content(&text);
             }
-            // A server that does not know the structured-output field refuses the request: ask
-            // it the next way.
             if format < PROMPT_ONLY && refuses_format(status, &text) {
                 tracing::info!(%status, "the AI endpoint refused a response format; trying the next");
-                let _ = self.format.compare_exchange(
-                    format,
-                    format + 1,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
+                format += 1;
                 continue;
             }
+            // The answer may name the operator's account or hosts: it goes to the log only.
+            tracing::warn!(%status, answer = %excerpt(&text), "the AI endpoint refused a request");
             return Err(AppError::ai(
                 AiFailure::Unavailable,
-                format!("the AI endpoint answered {status}: {}", excerpt(&text)),
+                format!(
+                    "the AI endpoint answered {status}; the operator finds its answer in Tern's log"
+                ),
             ));
         }
     }
@@ -127,24 +118,26 @@ impl AiEndpoint {
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key);
         }
-        let response = request.send().await.map_err(|e| {
+        let unreachable = |e: reqwest::Error| {
+            tracing::warn!(url = %self.config.url, cause = %cause(&e), "the AI endpoint cannot be reached");
             AppError::ai(
                 AiFailure::Unavailable,
-                format!(
-                    "the AI endpoint at {} cannot be reached: {}",
-                    self.config.url,
-                    cause(&e)
-                ),
+                "the AI endpoint cannot be reached; the operator finds why in Tern's log",
             )
-        })?;
+        };
+        let mut response = request.send().await.map_err(unreachable)?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| {
-            AppError::ai(
-                AiFailure::Unavailable,
-                format!("the AI endpoint's answer broke off: {}", cause(&e)),
-            )
-        })?;
-        Ok((status, text))
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(AppError::ai(
+                    AiFailure::BadOutput,
+                    "the AI endpoint's answer is larger than 1 MiB",
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     pub fn timed_out(&self) -> AppError {
@@ -156,6 +149,37 @@ impl AiEndpoint {
             ),
         )
     }
+}
+
+/// The most bytes of an answer read: a few drafts' JSON is a few kilobytes.
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// A chat-completions request asking for JSON the `format` way.
+fn request_body(
+    model: &str,
+    messages: &[ChatMessage],
+    schema: &Value,
+    max_tokens: u32,
+    format: u8,
+) -> Value {
+    let mut body = json!({
+        "model": model,
+        "messages": messages,
+        "temperature": 0.8,
+        "max_tokens": max_tokens,
+        "stream": false,
+    });
+    match format {
+        JSON_SCHEMA => {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": {"name": "drafts", "strict": true, "schema": schema},
+            })
+        }
+        JSON_OBJECT => body["response_format"] = json!({"type": "json_object"}),
+        _ => {}
+    }
+    body
 }
 
 /// The first choice's message text of a chat-completions answer.
@@ -176,9 +200,7 @@ fn content(text: &str) -> Result<String, AppError> {
 fn refuses_format(status: reqwest::StatusCode, text: &str) -> bool {
     let text = text.to_ascii_lowercase();
     matches!(status.as_u16(), 400 | 422)
-        && (text.contains("response_format")
-            || text.contains("json_schema")
-            || text.contains("schema"))
+        && (text.contains("response_format") || text.contains("json_schema"))
 }
 
 /// The start of an answer, for an error message (never the whole of it).

@@ -355,6 +355,12 @@ impl Design {
         route(channel, self.outside_mms, country)
     }
 
+    /// How many pictures a message may carry: the design's, or a Cart Reminder's product
+    /// picture where it has none (each a link on [`Route::SmsWithLink`]).
+    pub fn pictures(&self) -> usize {
+        self.media.len().max(usize::from(self.product_picture))
+    }
+
     /// The routes this design's messages take on `channel`, the main one first.
     pub fn routes(&self, channel: Channel) -> &'static [Route] {
         match (channel, self.outside_mms) {
@@ -424,11 +430,7 @@ impl Design {
     /// The length check at design time: the text for a recipient of whom nothing is known (so
     /// each `default` applies), on each route the campaign uses.
     fn length_problems(&self, rules: &DesignRules) -> Vec<StepProblem> {
-        let pictures: Vec<String> = self
-            .media
-            .iter()
-            .map(|_| rules.sample_link.to_owned())
-            .collect();
+        let pictures = vec![rules.sample_link.to_owned(); self.pictures()];
         let mut problems = Vec::new();
         let nobody = Values::nobody(rules.kind == CampaignType::CartReminder);
         for route in self.routes(rules.channel) {

@@ -82,6 +82,7 @@ impl Brief {
             Some(l) => {
                 if l.chars().count() > 500
                     || l.contains(char::is_whitespace)
+                    || l.contains(['{', '}'])
                     || plain_origin(&l).is_none()
                 {
                     return Err(InvalidSetting::new(
@@ -93,6 +94,16 @@ impl Brief {
             }
         };
         let language = text("brief.language", fields.language, 40)?;
+        // The language is named in the model's rules: a name, nothing that reads as a rule.
+        if !language
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '(' | ')' | '\''))
+        {
+            return Err(InvalidSetting::new(
+                "brief.language",
+                "the name of a language, e.g. English or Brazilian Portuguese",
+            ));
+        }
         Ok(Self {
             offer,
             goal: text("brief.goal", fields.goal, 200)?,
@@ -110,9 +121,9 @@ impl Brief {
     }
 }
 
-/// A field's trimmed text, at most `max` characters, on one line.
+/// A field's trimmed text, at most `max` characters, line breaks made spaces.
 fn text(field: &str, value: Option<String>, max: usize) -> Result<String, InvalidSetting> {
-    let value = value.unwrap_or_default();
+    let value = value.unwrap_or_default().replace(['\r', '\n', '\t'], " ");
     let value = value.trim();
     let count = value.chars().count();
     if count > max {

@@ -55,10 +55,12 @@ pub fn ask(
         brief_json(brief)
     );
     if !earlier.is_empty() {
-        user.push_str("\nEarlier drafts, not to be repeated or closely imitated:\n");
-        for text in earlier {
-            user.push_str(&format!("- {}\n", one_line(text)));
-        }
+        // Quoted as data too: an earlier draft is text the user may have written.
+        let quoted: Vec<String> = earlier.iter().map(|t| one_line(t)).collect();
+        user.push_str(&format!(
+            "\nEarlier drafts, not to be repeated or closely imitated: {}",
+            serde_json::Value::from(quoted)
+        ));
     }
     vec![
         ChatMessage {
@@ -91,7 +93,7 @@ pub fn ask_again(
             "{}. ({instruction}; it has {} characters) {}\n",
             i + 1,
             text.chars().count(),
-            one_line(text)
+            serde_json::Value::from(one_line(text))
         ));
     }
     vec![

@@ -218,8 +218,20 @@ async fn a_link_is_added_shortened_and_counted_and_notes_say_what_carriers_mind(
             "Wine tasting this Friday, act now".into(),
             "See our picks at https://evil.example/x".into(),
             "Spring jackets, 20% off this week".into(),
+            // Markup would be counted for nobody: {% if %} hides its length.
+            "{% if phone %}A very long text for everyone with a phone{% endif %}".into(),
+            // Links that look like the brief's, and a bare domain a phone would link.
+            "Our picks: https://shop.example/springs".into(),
+            "Our picks are on shop.com/spring@evil.com".into(),
+            "Spring jackets at evil.com today".into(),
         ]),
-        Answer::Drafts(vec!["Our spring picks are in store now".into()]),
+        Answer::Drafts(vec![
+            "Our spring picks are in store now".into(),
+            "Hi {{ first_name }}, spring is here".into(),
+            "Rain or shine, spring jackets".into(),
+            "Still https://evil.example".into(),
+            "Spring jackets for every walk".into(),
+        ]),
     ])
     .await;
     let app = spawn_app_with_ai(fake.config(Duration::from_secs(10))).await;
@@ -228,7 +240,7 @@ async fn a_link_is_added_shortened_and_counted_and_notes_say_what_carriers_mind(
         &app,
         &account.key,
         &id,
-        json!({"brief": {"offer": "Spring sale", "count": 3, "link": "https://shop.example/spring"},
+        json!({"brief": {"offer": "Spring sale", "count": 7, "link": "https://shop.example/spring"},
                "design": {"body": "x", "max_segments": 1, "opt_out_footer": false}}),
     )
     .await;
@@ -261,6 +273,21 @@ async fn a_link_is_added_shortened_and_counted_and_notes_say_what_carriers_mind(
         "Our spring picks are in store now https://shop.example/spring"
     );
     assert_eq!(drafts[2]["rewritten"], true);
+    let texts: Vec<&str> = drafts.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert_eq!(
+        texts[3..],
+        [
+            "Rain or shine, spring jackets https://shop.example/spring",
+            "Spring jackets for every walk https://shop.example/spring"
+        ]
+    );
+    let dropped: Vec<&str> = reply.body["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(dropped, ["template", "link"]);
     let system = fake.requests()[0]["messages"][0]["content"]
         .as_str()
         .unwrap()
@@ -283,6 +310,15 @@ async fn every_failure_of_the_endpoint_is_a_clear_json_error_within_the_timeout(
             Box::new(Answer::Drafts(vec!["late".into()])),
         ),
         Answer::Content("Sure! Here are some ideas: 1. Jackets".into()),
+        // A 400 for another reason that mentions a schema: no other way is tried.
+        Answer::Status(
+            400,
+            "messages[1]: the schema of this request is invalid".into(),
+        ),
+        // A 400 naming the format, then one for something else: the next way was not answered
+        // either, so the node keeps asking with a JSON schema.
+        Answer::Status(400, "response_format: bad value".into()),
+        Answer::Status(400, "max_tokens is too large".into()),
         // A server without JSON-schema output refuses it; the writer asks for a JSON object.
         Answer::Status(
             400,
@@ -300,8 +336,9 @@ async fn every_failure_of_the_endpoint_is_a_clear_json_error_within_the_timeout(
     };
     let down = suggest(&app, &account.key, &id, brief.clone()).await;
     expect(&down, StatusCode::BAD_GATEWAY, "ai_unavailable");
+    // The endpoint's own answer may name the operator's account: it goes to the log only.
     assert!(
-        down.text.contains("500") && down.text.contains("model crashed"),
+        down.text.contains("500") && !down.text.contains("model crashed"),
         "{}",
         down.text
     );
@@ -318,16 +355,31 @@ async fn every_failure_of_the_endpoint_is_a_clear_json_error_within_the_timeout(
         StatusCode::BAD_GATEWAY,
         "ai_bad_output",
     );
+    for _ in 0..2 {
+        let refused = suggest(&app, &account.key, &id, brief.clone()).await;
+        expect(&refused, StatusCode::BAD_GATEWAY, "ai_unavailable");
+    }
     let probed = suggest(&app, &account.key, &id, brief.clone()).await;
     assert_eq!(probed.status, StatusCode::OK, "{}", probed.text);
     assert_eq!(probed.body["structured_output"], "json_object");
-    let requests = fake.requests();
-    assert_eq!(requests[3]["response_format"]["type"], "json_schema");
+    let formats: Vec<Value> = fake
+        .requests()
+        .iter()
+        .map(|r| r["response_format"]["type"].clone())
+        .collect();
     assert_eq!(
-        requests[4]["response_format"],
-        json!({"type": "json_object"})
+        formats,
+        [
+            "json_schema",
+            "json_schema",
+            "json_schema",
+            "json_schema",
+            "json_schema",
+            "json_object",
+            "json_schema",
+            "json_object"
+        ]
     );
-    assert_eq!(requests.len(), 5);
 
     // Bad briefs are refused by field, before the endpoint is asked.
     for (brief, field) in [
@@ -363,7 +415,7 @@ async fn every_failure_of_the_endpoint_is_a_clear_json_error_within_the_timeout(
     )
     .await;
     assert!(unknown.status.is_client_error(), "{}", unknown.text);
-    assert_eq!(fake.requests().len(), 5);
+    assert_eq!(fake.requests().len(), 8);
 
     // A footer so long that nothing fits in one segment.
     app.patch(

@@ -54,7 +54,7 @@ export function setupWriter({ id, body, design }) {
     const was = button.textContent;
     button.textContent = 'Writing…';
     try {
-      const answer = await api('POST', `/campaigns/${id}/design/suggestions`, { brief, design: design(), earlier: more ? shown : [] });
+      const answer = await api('POST', `/campaigns/${id}/design/suggestions`, { brief, design: design(), earlier: more ? shown.slice(-50) : [] });
       if (!more) {
         shown.length = 0;
         $('#ai-drafts').replaceChildren();

@@ -367,3 +367,27 @@ fn an_empty_fallback_or_none_for_an_attribute_some_lack_is_warned_about() {
     );
     assert_eq!(warnings[0].position.column, 4);
 }
+
+#[test]
+fn a_product_pictures_link_counts_in_the_sms_sent_outside_the_mms_countries() {
+    let v = Vocabulary {
+        attributes: Default::default(),
+        cart: true,
+    };
+    let rules = DesignRules {
+        kind: CampaignType::CartReminder,
+        ..rules(Channel::Mms, &v)
+    };
+    // 130 characters and the footer fit one segment; the picture's link does not.
+    let body = "x".repeat(130);
+    let design = json!({"body": body, "product_picture": true, "max_segments": 1,
+        "outside_mms_countries": "sms_with_link"});
+    let (checked, problems) = check_design(&design, &rules, known);
+    assert_eq!(checked.unwrap().pictures(), 1);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.field == "body" && p.code == "too_long"),
+        "{problems:?}"
+    );
+}
