@@ -3,6 +3,7 @@
 
 mod carts;
 mod compose;
+mod fixture;
 mod report;
 mod send;
 mod writer;

@@ -5,21 +5,19 @@
 //! and the whole report with attribution; and one CSV export, with its rate and the memory it
 //! took.
 
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Utc;
 use serde_json::json;
 use sqlx::sqlite::SqlitePoolOptions;
 use tern_app::campaigns::{figures, recipients, report};
-use tern_domain::{
-    account::AccountName,
-    campaign::{CampaignStatus, CampaignType, Channel},
-    ids::CampaignId,
-};
-use tern_store::{CampaignChange, CampaignRecord, Store};
+use tern_domain::campaign::CampaignStatus;
 
-use crate::{median, peak_rss_mb};
+use crate::{
+    fixture::{Fixture, fixture},
+    median, peak_rss_mb,
+};
 
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
     (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
@@ -33,45 +31,19 @@ pub async fn run(
     events: u64,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join("report-bench.db");
-    let _ = std::fs::remove_file(&path);
-    let url = format!("sqlite://{}", path.display());
-    let store: Arc<dyn Store> = Arc::new(tern_store_sqlite::SqliteStore::connect(&url).await?);
-    store.migrate().await?;
-    let account = tern_app::operator::create_account(
-        store.as_ref(),
-        "bench"
-            .parse::<AccountName>()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+    let Fixture {
+        url,
+        store,
+        account,
+        campaign,
+    } = fixture(
+        dir,
+        "report-bench.db",
+        "Report bench",
+        CampaignStatus::Completed,
+        json!({"goals": {"event": "Order Completed", "window_hours": 72, "revenue_property": "total"}}),
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let now = Utc::now();
-    let campaign = CampaignRecord {
-        id: CampaignId::from_random(tern_app::random()),
-        account_id: account.id,
-        name: "Report bench".into(),
-        kind: CampaignType::Single,
-        channel: Channel::Sms,
-        status: CampaignStatus::Completed,
-        steps: json!({"goals": {"event": "Order Completed", "window_hours": 72,
-            "revenue_property": "total"}})
-        .as_object()
-        .cloned()
-        .expect("an object"),
-        archived_at: None,
-        created_by: "bench".into(),
-        updated_by: "bench".into(),
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let change = CampaignChange {
-        what: "created".into(),
-        by: "bench".into(),
-        at: now,
-    };
-    store.create_campaign(&campaign, &change).await?;
+    .await?;
 
     let seeded = Instant::now();
     seed(
@@ -142,7 +114,7 @@ pub async fn run(
     store.report_totals(account.id, campaign.id).await?;
     parts.push(("totals", t.elapsed()));
     let t = Instant::now();
-    let start = now - chrono::Duration::hours(2);
+    let start = campaign.created_at - chrono::Duration::hours(2);
     store
         .timeline(account.id, campaign.id, start, chrono::Duration::minutes(5))
         .await?;

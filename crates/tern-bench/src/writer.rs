@@ -6,21 +6,20 @@
 
 use std::{sync::Arc, time::Instant};
 
-use chrono::Utc;
 use serde_json::json;
 use tern_app::{
     campaigns::suggestions::{self, BriefBody, SuggestionsRequest, max_tokens},
     writer::{AiConfig, AiEndpoint, Writer},
 };
 use tern_domain::{
-    account::AccountName,
-    campaign::{CampaignStatus, CampaignType, Channel},
-    ids::CampaignId,
+    campaign::CampaignStatus,
     writer::{self, Alphabet, BrandVoice, Brief, BriefFields},
 };
-use tern_store::{CampaignChange, CampaignRecord, Store};
 
-use crate::median;
+use crate::{
+    fixture::{Fixture, fixture},
+    median,
+};
 
 const OFFER: &str = "Spring rain jackets, 20% off until Sunday";
 const GOAL: &str = "visit the shop this week";
@@ -33,42 +32,19 @@ pub async fn run(
     requests: usize,
     count: u32,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join("writer-bench.db");
-    let _ = std::fs::remove_file(&path);
-    let store: Arc<dyn Store> = Arc::new(
-        tern_store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display())).await?,
-    );
-    store.migrate().await?;
-    let name: AccountName = "bench".parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let account = tern_app::operator::create_account(store.as_ref(), name)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let now = Utc::now();
-    let campaign = CampaignRecord {
-        id: CampaignId::from_random(tern_app::random()),
-        account_id: account.id,
-        name: "Writer bench".into(),
-        kind: CampaignType::Single,
-        channel: Channel::Sms,
-        status: CampaignStatus::Draft,
-        steps: json!({"design": {"body": "x", "max_segments": 1}})
-            .as_object()
-            .cloned()
-            .expect("an object"),
-        archived_at: None,
-        created_by: "bench".into(),
-        updated_by: "bench".into(),
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let change = CampaignChange {
-        what: "created".into(),
-        by: "bench".into(),
-        at: now,
-    };
-    store.create_campaign(&campaign, &change).await?;
+    let Fixture {
+        store,
+        account,
+        campaign,
+        ..
+    } = fixture(
+        dir,
+        "writer-bench.db",
+        "Writer bench",
+        CampaignStatus::Draft,
+        json!({"design": {"body": "x", "max_segments": 1}}),
+    )
+    .await?;
 
     let config = AiConfig {
         url: url.trim_end_matches('/').to_owned(),
