@@ -58,7 +58,7 @@ impl AiEndpoint {
         }
     }
 
-    /// How the last answer was constrained: `json_schema`, `json_object` or `none`.
+    /// How this node asks the endpoint for JSON: `json_schema`, `json_object` or `none`.
     pub fn structured_output(&self) -> &'static str {
         match self.format.load(Ordering::Relaxed) {
             JSON_SCHEMA => "json_schema",
