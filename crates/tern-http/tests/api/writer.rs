@@ -422,6 +422,18 @@ async fn every_failure_of_the_endpoint_is_a_clear_json_error_within_the_timeout(
     assert!(unknown.status.is_client_error(), "{}", unknown.text);
     assert_eq!(fake.requests().len(), 8);
 
+    // A Design step whose cap is wrong: the limit itself is unknown, so nothing is drafted.
+    let bad_cap = suggest(
+        &app,
+        &account.key,
+        &id,
+        json!({"brief": {"offer": "x"}, "design": {"body": "x", "max_segments": 11}}),
+    )
+    .await;
+    expect(&bad_cap, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(bad_cap.body["error"]["field"], "design", "{}", bad_cap.text);
+    assert!(bad_cap.text.contains("max_segments"), "{}", bad_cap.text);
+    assert_eq!(fake.requests().len(), 8);
     // A footer so long that nothing fits in one segment.
     app.patch(
         "/api/v1/settings",
@@ -520,5 +532,44 @@ async fn an_account_asking_too_often_is_told_when_to_ask_again() {
     assert_eq!(
         suggest(&app, &other.key, &other_id, brief).await.status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn drafts_that_fit_are_kept_when_the_rewrite_does_not_come_in_time() {
+    let fits = "Spring jackets are in store this week";
+    let fake = FakeAi::start(vec![
+        Answer::Drafts(vec![fits.into(), "Spring jackets ".repeat(20)]),
+        Answer::Slow(
+            Duration::from_secs(5),
+            Box::new(Answer::Drafts(vec!["Short now".into()])),
+        ),
+    ])
+    .await;
+    let app = spawn_app_with_ai(fake.config(Duration::from_secs(1))).await;
+    let (account, id) = campaign(&app, "Late-rewrite").await;
+    let started = Instant::now();
+    let reply = suggest(
+        &app,
+        &account.key,
+        &id,
+        json!({"brief": {"offer": "Spring jackets", "count": 2}}),
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(texts(&reply.body["drafts"]), [fits]);
+    let dropped = &reply.body["dropped"][0];
+    assert_eq!(dropped["reason"], "too_long");
+    assert!(
+        dropped["message"]
+            .as_str()
+            .unwrap()
+            .contains("not rewritten"),
+        "{dropped}"
     );
 }
