@@ -19,7 +19,7 @@ use tern_store::{Account, CampaignRecord};
 use utoipa::ToSchema;
 
 use super::{
-    StepContext, check_steps,
+    Checked, StepContext, check_steps,
     preview::preview_code,
     views::{campaign_id, with_unsaved_design},
 };
@@ -381,8 +381,9 @@ fn frame(
     };
     // What decides the limit must be right before drafts are fitted to it (a picture may
     // still be missing: it changes no limit).
-    if let Some(p) = design_problems(context, campaign)
-        .into_iter()
+    let checked = check_steps(context, campaign);
+    if let Some(p) = design_problems(&checked)
+        .iter()
         .find(|p| p.field != "body" && p.field != "media")
     {
         return Err(AppError::invalid(
@@ -420,13 +421,11 @@ fn measure(
     }
     step["body"] = json!(body);
     let checked = check_steps(context, &campaign);
-    let problems = checked
-        .steps
-        .iter()
-        .find(|(step, _)| *step == Step::Design)
-        .map(|(_, problems)| problems.as_slice())
-        .unwrap_or_default();
-    let body_problems = || problems.iter().filter(|p| p.field == "body");
+    let body_problems = || {
+        design_problems(&checked)
+            .iter()
+            .filter(|p| p.field == "body")
+    };
     if let Some(p) = body_problems().find(|p| p.code == "too_long") {
         return Err(Rejection::TooLong(p.message.clone()));
     }
@@ -615,15 +614,12 @@ fn view(
     }
 }
 
-/// The Design step's problems as saved (or as the unsaved design has it).
-fn design_problems(
-    context: &StepContext,
-    campaign: &CampaignRecord,
-) -> Vec<tern_domain::campaign::steps::StepProblem> {
-    check_steps(context, campaign)
+/// The Design step's problems among a campaign's checked steps.
+fn design_problems(checked: &Checked) -> &[tern_domain::campaign::steps::StepProblem] {
+    checked
         .steps
-        .into_iter()
+        .iter()
         .find(|(step, _)| *step == Step::Design)
-        .map(|(_, problems)| problems)
+        .map(|(_, problems)| problems.as_slice())
         .unwrap_or_default()
 }
