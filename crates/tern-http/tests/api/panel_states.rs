@@ -216,6 +216,17 @@ async fn every_step_page_and_campaign_page_renders_in_every_state() {
         }
     }
 
+    // Without an AI endpoint the Design step's writer says how to configure one.
+    let (status, _, page) = browser
+        .get(&format!("/campaigns/{half}/steps/design"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Not available on this server") && page.contains("TERN_AI_URL"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"ai-form\""), "{page}");
+
     // The report: a sent campaign's has its chart and recipients; a scheduled one says when
     // its chart starts; the recipients' filters take any input without a server error.
     let (_, _, page) = browser.get(&format!("/campaigns/{finished}")).await;
